@@ -1,0 +1,122 @@
+/**
+ * Component contracts. The core knows these interfaces and the registry's factories, never a
+ * concrete component.
+ */
+import type { LogRecord, RecordFailure } from './record';
+import type { Shape, Infer } from './config/schema';
+import type { Logger } from './telemetry/logger';
+import type { ComponentTelemetry } from './telemetry/metrics';
+
+export type ComponentKind = 'receiver' | 'processor' | 'exporter';
+
+/** What every component gets when it is created. */
+export interface CreateContext {
+  /** Full id, `type` or `type/name`. */
+  readonly id: string;
+  readonly logger: Logger;
+  readonly telemetry: ComponentTelemetry;
+  /** Process data directory (checkpoints, queues) from the process settings. Relative paths in
+   *  component configs are relative to the working directory, as in the OpenTelemetry Collector. */
+  readonly dataDir: string;
+}
+
+export interface Lifecycle {
+  /** Called once, before any data flows. Exporters start first, receivers last. */
+  start(): Promise<void>;
+  /** Idempotent, and safe without start. Receivers stop first, exporters last. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The one method between stages. The returned promise resolves only when every exporter of every
+ * pipeline the records went to has durably accepted them (or dead-lettered the ones that can never
+ * be accepted). Awaiting it is both the acknowledgement and the backpressure. It rejects with a
+ * `RetryableError` when delivery could not complete (the caller must not checkpoint and may try the
+ * same records again) and never because of one bad record.
+ */
+export interface Consumer {
+  consume(records: LogRecord[]): Promise<void>;
+}
+
+export interface ReceiverHost {
+  readonly consumer: Consumer;
+  /** `--once`: read what exists, then report drained; do not wait for more input. */
+  readonly once: boolean;
+}
+
+export interface Receiver {
+  /** Starts reading and sending to `host.consumer`. Called after every exporter and processor started. */
+  start(host: ReceiverHost): Promise<void>;
+  /**
+   * Stops reading, waits for its in-flight `consume` calls (each one acknowledged or failed), and
+   * checkpoints what was acknowledged. Idempotent, and safe without start.
+   */
+  shutdown(): Promise<void>;
+  /**
+   * In `--once` mode: resolves when every finite input was read and acknowledged; rejects on a
+   * fatal error. Receivers with no end (HTTP) leave this undefined and cannot run with `--once`.
+   */
+  drained?(): Promise<void>;
+  /** A few words on progress for the terminal (`3 files, 12,345 lines`). */
+  progress?(): string;
+}
+
+/** What a processor returns: records that go on, and those that go to the dead letter. */
+export interface ProcessResult {
+  records: LogRecord[];
+  failed: RecordFailure[];
+}
+
+export interface Processor extends Lifecycle {
+  /** True when `process` writes to records; fan-out then hands this pipeline private copies. */
+  readonly mutates: boolean;
+  process(records: LogRecord[]): ProcessResult | Promise<ProcessResult>;
+}
+
+/**
+ * Outcome of one export call, as a discriminated union (opentelemetry-js's ExportResponse shape).
+ * `retryable`: nothing from this call was accepted; the caller retries the same records.
+ * `rejected`: `failed` can never be accepted (dead letter); every other record was accepted.
+ */
+export type ExportResult =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'retryable'; readonly error: Error; readonly retryAfterMs?: number }
+  | { readonly kind: 'rejected'; readonly failed: RecordFailure[] };
+
+export const EXPORT_SUCCESS: ExportResult = Object.freeze({ kind: 'success' });
+
+export interface Exporter extends Lifecycle {
+  /**
+   * Resolves once the records are durably accepted (sent and acknowledged, or written and
+   * fsynced). May be called concurrently by several pipelines; the exporter serializes as needed.
+   * Must not throw for a bad record: report it in `rejected`.
+   */
+  export(records: readonly LogRecord[]): Promise<ExportResult>;
+}
+
+interface FactoryBase<S extends Shape> {
+  /** The type id users write in pipeline.yaml (`filelog`, `otlphttp`...). */
+  readonly type: string;
+  /** One sentence for `--help` and docs. */
+  readonly description: string;
+  readonly configShape: S;
+  /** Cross-field checks after per-field validation; returns `path: message` lines (no prefix). */
+  validate?(config: Infer<S>): string[];
+}
+
+export interface ReceiverFactory<S extends Shape = Shape> extends FactoryBase<S> {
+  readonly kind: 'receiver';
+  create(config: Infer<S>, ctx: CreateContext): Receiver;
+}
+
+export interface ProcessorFactory<S extends Shape = Shape> extends FactoryBase<S> {
+  readonly kind: 'processor';
+  create(config: Infer<S>, ctx: CreateContext): Processor;
+}
+
+export interface ExporterFactory<S extends Shape = Shape> extends FactoryBase<S> {
+  readonly kind: 'exporter';
+  create(config: Infer<S>, ctx: CreateContext): Exporter;
+}
+
+export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory;

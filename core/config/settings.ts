@@ -1,0 +1,48 @@
+/**
+ * Process-level settings (not component settings): convict, with env overrides and CLI flags on
+ * top. Precedence: flag > environment > default.
+ */
+import convict from 'convict';
+import { UserError } from '../errors';
+
+export const settingsSchema = {
+  config: { doc: 'Path of the pipeline config.', format: String, default: 'pipeline.yaml', env: 'TELEPORT_OTEL_CONFIG' },
+  logLevel: { doc: 'Process log level.', format: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'TELEPORT_OTEL_LOG_LEVEL' },
+  metricsPort: {
+    doc: 'Port of /metrics and /healthz; 0 = off.',
+    format: 'port',
+    default: 0,
+    env: 'TELEPORT_OTEL_METRICS_PORT',
+  },
+  metricsHost: { doc: 'Address /metrics and /healthz listen on.', format: String, default: '127.0.0.1', env: 'TELEPORT_OTEL_METRICS_HOST' },
+  dataDir: { doc: 'Directory for checkpoints and on-disk queues.', format: String, default: './data', env: 'TELEPORT_OTEL_DATA_DIR' },
+  shutdownTimeout: {
+    doc: 'Milliseconds to drain in-flight batches on SIGINT/SIGTERM before giving up on them (unacknowledged, so re-read next time).',
+    format: 'nat',
+    default: 10_000,
+    env: 'TELEPORT_OTEL_SHUTDOWN_TIMEOUT_MS',
+  },
+} as const;
+
+export interface ProcessSettings {
+  config: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  metricsPort: number;
+  metricsHost: string;
+  dataDir: string;
+  shutdownTimeout: number;
+}
+
+/** `overrides` are the CLI flags that were given. */
+export function loadSettings(overrides: Partial<ProcessSettings>, env: NodeJS.ProcessEnv = process.env): ProcessSettings {
+  const c = convict<ProcessSettings>(settingsSchema as never, { env, args: [] });
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  try {
+    c.load(given);
+    c.validate({ allowed: 'strict' });
+  } catch (err) {
+    const lines = (err as Error).message.split('\n').map((l) => `settings: ${l.trim()}`).filter((l) => l !== 'settings:');
+    throw new UserError(lines);
+  }
+  return c.getProperties();
+}

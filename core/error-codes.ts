@@ -1,0 +1,18 @@
+/**
+ * Every stable error code the project emits, with what it means for the user. `docs/errors.md`
+ * is generated from this table and a test fails when they disagree.
+ */
+export const ERROR_CODES = {
+  internal: 'An unexpected error inside teleport-otel; please report it with the log line.',
+  json_invalid: 'The line is not valid JSON; the record is dead-lettered with the parser message.',
+  json_not_object: 'The line is valid JSON but not an object, so it cannot be a Teleport event.',
+  line_too_long: 'A line is longer than the receiver\'s max_log_size; it is dead-lettered, not truncated.',
+  schema_violation: 'A field is missing or has a value the schema cannot coerce; the reason names the field.',
+  export_rejected: 'The backend refused the records permanently (e.g. HTTP 400); they are dead-lettered.',
+  export_unavailable: 'The backend or destination is unavailable for now (network error, 429, 5xx, disk); retried with backoff.',
+  queue_full: 'A bounded queue is full; the pipeline applies backpressure instead of dropping.',
+  shutdown: 'The process is shutting down and the operation was not completed; nothing was acknowledged.',
+  io_error: 'Reading an input or writing an output failed at the operating-system level.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,54 @@
+/**
+ * Typed errors. Classification is by class, never by message: a `RetryableError` may succeed if
+ * tried again later (backend down, 429/503, timeouts); a `PermanentError` never will (malformed
+ * input, schema violation, 400) and sends the record(s) to the dead letter.
+ */
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+
+export abstract class PipelineError extends Error {
+  abstract readonly retryable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class RetryableError extends PipelineError {
+  readonly retryable = true;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(code, message, options);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+  /** Server-requested delay (e.g. HTTP Retry-After), honoured by the retry helper. */
+  readonly retryAfterMs?: number;
+}
+
+export class PermanentError extends PipelineError {
+  readonly retryable = false;
+}
+
+/** A user error in configuration or invocation: printed as lines, never with a stack. */
+export class UserError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'UserError';
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof PipelineError ? error.retryable : false;
+}
+
+export function errorCode(error: unknown): ErrorCode {
+  return error instanceof PipelineError ? error.code : 'internal';
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export { ERROR_CODES, type ErrorCode };

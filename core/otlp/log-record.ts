@@ -1,0 +1,57 @@
+/**
+ * How a Teleport event becomes an OpenTelemetry log record, independent of the wire encoding.
+ * Shared by every exporter that writes OTLP (file, otlphttp), so the mapping is defined once:
+ *
+ * - timeUnixNano: the event's `time` (full precision); 0 (unknown) when absent or unparseable
+ * - observedTimeUnixNano: when the receiver read the line
+ * - severity: from the code's last letter: I → INFO (9), W → WARN (13), E → ERROR (17),
+ *   anything else → UNSPECIFIED (0) with the letter as severityText
+ * - eventName: the Teleport event type (`event`)
+ * - body: the original line as a string, byte for byte, so nothing is lost (big integers, key
+ *   order, escapes)
+ * - attributes: what processors added (ECS fields, p_any_* indicators), plus `log.record.uid`
+ *   = the event's `uid`
+ */
+import type { Attributes, LogRecord } from '../record';
+import { rfc3339ToUnixNano } from '../time';
+
+export interface OtlpLogRecord {
+  timeUnixNano: bigint;
+  observedTimeUnixNano: bigint;
+  severityNumber: number;
+  severityText: string;
+  eventName: string;
+  body: string;
+  attributes: Attributes;
+}
+
+const SEVERITY: Record<string, [number, string]> = { I: [9, 'INFO'], W: [13, 'WARN'], E: [17, 'ERROR'] };
+
+export function severityOf(code: unknown): [number, string] {
+  if (typeof code !== 'string' || code.length === 0) return [0, ''];
+  const letter = code[code.length - 1];
+  return SEVERITY[letter] ?? [0, letter];
+}
+
+export function toOtlpLogRecord(record: LogRecord): OtlpLogRecord {
+  const event = record.event;
+  const [severityNumber, severityText] = severityOf(event?.code);
+  const time = typeof event?.time === 'string' ? rfc3339ToUnixNano(event.time) : undefined;
+  let attributes = record.attributes;
+  if (typeof event?.uid === 'string' && event.uid !== '') attributes = { ...attributes, 'log.record.uid': event.uid };
+  return {
+    timeUnixNano: time ?? 0n,
+    observedTimeUnixNano: record.observedTimeUnixNano,
+    severityNumber,
+    severityText,
+    eventName: typeof event?.event === 'string' ? event.event : '',
+    body: record.raw,
+    attributes,
+  };
+}
+
+/** The resource a record belongs to: Teleport cluster name when the event names one. */
+export function clusterNameOf(record: LogRecord): string | undefined {
+  const name = record.event?.cluster_name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}

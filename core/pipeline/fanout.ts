@@ -1,0 +1,39 @@
+/**
+ * What a receiver's `host.consumer` is: decodes each line once, then hands the records to every
+ * pipeline that lists the receiver, cloning only for pipelines whose processors mutate.
+ */
+import type { Consumer } from '../component';
+import { decodeRecords } from '../decode';
+import { cloneForMutation, type LogRecord } from '../record';
+import type { ComponentTelemetry } from '../telemetry/metrics';
+import type { Pipeline } from './pipeline';
+
+export class Fanout implements Consumer {
+  constructor(
+    private readonly pipelines: Pipeline[],
+    private readonly receiverTelemetry: ComponentTelemetry,
+  ) {}
+
+  async consume(records: LogRecord[]): Promise<void> {
+    this.receiverTelemetry.received(records.length);
+    const decoded = decodeRecords(records);
+    try {
+      await Promise.all(this.pipelines.map((p, i) => p.consume(this.recordsFor(i, decoded.records), decoded.failed)));
+    } catch (error) {
+      this.receiverTelemetry.refused(records.length);
+      throw error;
+    }
+    this.receiverTelemetry.accepted(records.length);
+  }
+
+  /**
+   * A mutating pipeline may write to the records only if no other pipeline sees them: the last
+   * pipeline keeps the originals when every other mutating one got copies.
+   */
+  private recordsFor(index: number, records: LogRecord[]): LogRecord[] {
+    const pipeline = this.pipelines[index];
+    if (this.pipelines.length === 1 || !pipeline.mutates) return records;
+    const othersAllCopied = this.pipelines.every((p, i) => i === index || p.mutates) && index === this.pipelines.length - 1;
+    return othersAllCopied ? records : records.map(cloneForMutation);
+  }
+}

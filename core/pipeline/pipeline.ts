@@ -1,0 +1,98 @@
+/**
+ * One `service.pipelines` entry: processors in order, then every exporter in parallel, then the
+ * dead letter for what was refused. `consume` resolves only when all of that is durable.
+ */
+import type { Processor, ProcessResult } from '../component';
+import { errorMessage } from '../errors';
+import type { LogRecord, RecordFailure } from '../record';
+import type { Logger } from '../telemetry/logger';
+import type { ComponentTelemetry, Telemetry } from '../telemetry/metrics';
+import { toDeadLetterRecord } from './dead-letter';
+import { deliver, type ExporterHandle } from './deliver';
+
+export interface ProcessorHandle {
+  readonly id: string;
+  readonly processor: Processor;
+  readonly telemetry: ComponentTelemetry;
+}
+
+/** Totals for the end-of-run summary line. */
+export interface PipelineStats {
+  read: number;
+  exported: number;
+  deadLettered: number;
+  /** Refused records that had no dead letter to go to (logged and counted, see README). */
+  dropped: number;
+}
+
+export class Pipeline {
+  readonly stats: PipelineStats = { read: 0, exported: 0, deadLettered: 0, dropped: 0 };
+  readonly mutates: boolean;
+
+  constructor(
+    readonly id: string,
+    private readonly processors: ProcessorHandle[],
+    private readonly exporters: ExporterHandle[],
+    private readonly deadLetters: ExporterHandle[],
+    private readonly telemetry: Telemetry,
+    private readonly logger: Logger,
+    private readonly signal: AbortSignal,
+  ) {
+    this.mutates = processors.some((p) => p.processor.mutates);
+  }
+
+  /** `refused` are records that failed before this pipeline (decoding); they go to its dead letter. */
+  async consume(records: LogRecord[], refused: RecordFailure[] = []): Promise<void> {
+    this.stats.read += records.length + refused.length;
+    const failures = [...refused];
+    let current = records;
+    for (const handle of this.processors) {
+      const result = await runProcessor(handle, current);
+      handle.telemetry.accepted(result.records.length);
+      handle.telemetry.refused(result.failed.length);
+      for (const f of result.failed) failures.push(f);
+      current = result.records;
+    }
+    const rejectedByExporters = await Promise.all(this.exporters.map((e) => deliver(e, current, this.signal)));
+    const rejected = uniqueByRecord(rejectedByExporters.flat());
+    this.stats.exported += current.length - rejected.length;
+    for (const f of rejected) failures.push(f);
+    if (failures.length > 0) await this.deadLetter(failures);
+  }
+
+  private async deadLetter(failures: RecordFailure[]): Promise<void> {
+    if (this.deadLetters.length === 0) {
+      this.stats.dropped += failures.length;
+      const f = failures[0];
+      this.logger.rateLimited('no-dead-letter', 'warn',
+        `${failures.length} records refused and no dead_letter configured; first: ${f.component}: ${f.reason}`);
+      return;
+    }
+    const letters = failures.map((f) => toDeadLetterRecord(f, this.id));
+    const results = await Promise.all(this.deadLetters.map((d) => deliver(d, letters, this.signal)));
+    const lost = uniqueByRecord(results.flat());
+    if (lost.length > 0) {
+      this.stats.dropped += lost.length;
+      this.logger.error(`dead letter refused ${lost.length} records; they are counted as dropped: ${lost[0].reason}`);
+    }
+    this.stats.deadLettered += failures.length;
+    this.telemetry.deadLettered.labels(this.id).inc(failures.length);
+  }
+}
+
+/** A processor that throws has a bug; its batch is dead-lettered rather than crashing the process. */
+async function runProcessor(handle: ProcessorHandle, records: LogRecord[]): Promise<ProcessResult> {
+  if (records.length === 0) return { records, failed: [] };
+  try {
+    return await handle.processor.process(records);
+  } catch (error) {
+    const reason = `internal error: ${errorMessage(error)}`;
+    return { records: [], failed: records.map((record) => ({ record, code: 'internal', reason, component: handle.id })) };
+  }
+}
+
+function uniqueByRecord(failures: RecordFailure[]): RecordFailure[] {
+  if (failures.length < 2) return failures;
+  const seen = new Set<LogRecord>();
+  return failures.filter((f) => (seen.has(f.record) ? false : (seen.add(f.record), true)));
+}

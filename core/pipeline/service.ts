@@ -1,0 +1,135 @@
+/**
+ * Builds the component graph from a validated config and runs its lifecycle: exporters start
+ * first and stop last; receivers start last and stop first, draining what is in flight.
+ */
+import type { Exporter, Processor, Receiver, ReceiverFactory, ProcessorFactory, ExporterFactory, CreateContext } from '../component';
+import type { ServiceConfig, ComponentConfig } from '../config/load';
+import { DEFAULT_RETRY, type RetryPolicy } from '../retry';
+import type { Logger } from '../telemetry/logger';
+import { Telemetry } from '../telemetry/metrics';
+import { Fanout } from './fanout';
+import { Pipeline, type ProcessorHandle } from './pipeline';
+import type { ExporterHandle } from './deliver';
+
+export interface ServiceOptions {
+  readonly logger: Logger;
+  readonly dataDir: string;
+  readonly once: boolean;
+  readonly telemetry?: Telemetry;
+}
+
+/** Exporters may declare their retry policy; others get the default (retry forever, backoff to 30s). */
+type MaybeRetrying = Exporter & { readonly retryPolicy?: RetryPolicy };
+
+export class Service {
+  readonly telemetry: Telemetry;
+  readonly pipelines: Pipeline[] = [];
+  private readonly receivers = new Map<string, Receiver>();
+  private readonly processors: { id: string; processor: Processor }[] = [];
+  private readonly exporters = new Map<string, ExporterHandle>();
+  private readonly abort = new AbortController();
+  private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
+
+  constructor(private readonly config: ServiceConfig, private readonly options: ServiceOptions) {
+    this.telemetry = options.telemetry ?? new Telemetry();
+    for (const [id, c] of config.exporters) this.exporters.set(id, this.createExporter(id, c));
+    for (const p of config.pipelines) this.pipelines.push(this.createPipeline(p));
+    for (const [id, c] of config.receivers) {
+      if (!config.pipelines.some((p) => p.receivers.includes(id))) continue;
+      this.receivers.set(id, (c.factory as ReceiverFactory).create(c.config as never, this.context('receiver', id)));
+    }
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Starts exporters, then processors, then receivers. A failure stops what was started. */
+  async start(): Promise<void> {
+    this.state = 'starting';
+    try {
+      for (const e of this.exporters.values()) await e.exporter.start();
+      for (const p of this.processors) await p.processor.start();
+      for (const [id, receiver] of this.receivers) {
+        const pipelines = this.pipelines.filter((_, i) => this.config.pipelines[i].receivers.includes(id));
+        const consumer = new Fanout(pipelines, this.telemetry.forComponent('receiver', id));
+        await receiver.start({ consumer, once: this.options.once });
+      }
+      this.state = 'running';
+    } catch (err) {
+      await this.shutdown(0);
+      throw err;
+    }
+  }
+
+  /** Resolves when every receiver reported its finite input drained (`--once`). */
+  async drained(): Promise<void> {
+    await Promise.all([...this.receivers.values()].map((r) => r.drained?.()));
+  }
+
+  /** Receivers with no end, which `--once` cannot wait for. */
+  endlessReceivers(): string[] {
+    return [...this.receivers].filter(([, r]) => r.drained === undefined).map(([id]) => id);
+  }
+
+  progress(): string {
+    return [...this.receivers].map(([id, r]) => (r.progress ? `${id}: ${r.progress()}` : id)).join('; ');
+  }
+
+  /**
+   * Stops receivers (each drains its in-flight batches), then processors and exporters. After
+   * `deadlineMs`, pending retries are abandoned: their batches fail upstream unacknowledged, so
+   * receivers keep their checkpoints and nothing is lost. Idempotent.
+   */
+  async shutdown(deadlineMs: number): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    const timer = setTimeout(() => this.abort.abort(), deadlineMs);
+    try {
+      await Promise.allSettled([...this.receivers.values()].map((r) => r.shutdown()));
+      this.abort.abort();
+      for (const p of this.processors) await settle(p.processor.shutdown(), this.options.logger, p.id);
+      for (const [id, e] of this.exporters) await settle(e.exporter.shutdown(), this.options.logger, id);
+    } finally {
+      clearTimeout(timer);
+      this.state = 'stopped';
+    }
+  }
+
+  private createExporter(id: string, c: ComponentConfig): ExporterHandle {
+    const ctx = this.context('exporter', id);
+    const exporter = (c.factory as ExporterFactory).create(c.config as never, ctx) as MaybeRetrying;
+    return { id, exporter, retry: exporter.retryPolicy ?? DEFAULT_RETRY, telemetry: ctx.telemetry, logger: ctx.logger };
+  }
+
+  private createPipeline(p: ServiceConfig['pipelines'][number]): Pipeline {
+    const processors: ProcessorHandle[] = p.processors.map((id) => {
+      const c = this.config.processors.get(id)!;
+      // Each pipeline gets its own processor instance, as in the Collector.
+      const ctx = this.context('processor', `${p.id}/${id}`);
+      const processor = (c.factory as ProcessorFactory).create(c.config as never, ctx);
+      this.processors.push({ id: ctx.id, processor });
+      return { id, processor, telemetry: ctx.telemetry };
+    });
+    const pick = (ids: string[]) => ids.map((id) => this.exporters.get(id)!);
+    return new Pipeline(p.id, processors, pick(p.exporters), pick(p.deadLetter), this.telemetry,
+      this.options.logger.child(p.id), this.abort.signal);
+  }
+
+  private context(kind: string, id: string): CreateContext {
+    return {
+      id,
+      logger: this.options.logger.child(id),
+      telemetry: this.telemetry.forComponent(kind, id),
+      dataDir: this.options.dataDir,
+    };
+  }
+}
+
+async function settle(p: Promise<void>, logger: Logger, id: string): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    logger.error(`${id}: shutdown failed: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The record model shared by every component.
+ *
+ * Ownership: a receiver creates records and never touches them again once handed to `consume`.
+ * `raw` and `event` are read-only for everybody after decoding (exporters use `raw` as the
+ * lossless body); processors write only to `panther` and `attributes`, which the fan-out gives
+ * each mutating pipeline a private copy of.
+ */
+
+/** Where a record came from, precise enough for a user to find the line again. */
+export interface SourcePosition {
+  /** File path, `s3://bucket/key`, `kafka:topic/partition`, or the HTTP peer/path. */
+  readonly source: string;
+  /** 1-based line number within `source`, where lines exist. */
+  readonly line?: number;
+  /** Byte offset of the line's first byte (files) or message offset (Kafka). */
+  readonly offset?: number;
+}
+
+/** An attribute value as OTLP can carry it. */
+export type AttributeValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | readonly AttributeValue[]
+  | { readonly [key: string]: AttributeValue };
+
+export type Attributes = Record<string, AttributeValue>;
+
+export interface LogRecord {
+  /** The line or message exactly as read (UTF-8 decoded). */
+  readonly raw: string;
+  /** Where it came from. */
+  readonly position: SourcePosition;
+  /** When the receiver read it, in nanoseconds since the epoch. */
+  readonly observedTimeUnixNano: bigint;
+  /**
+   * The parsed Teleport event. Set by `decodeRecords` (or by a receiver that already holds a
+   * parsed object); never mutated afterwards.
+   */
+  event?: Readonly<Record<string, unknown>>;
+  /** Panther's normalized view (schema processor), with p_* fields. */
+  panther?: Record<string, unknown>;
+  /** Fields processors add for exporters (ECS fields, p_any_* indicators), keyed by dotted name. */
+  attributes: Attributes;
+  /**
+   * Set by a receiver that already knows the record can never be accepted (a line over
+   * max_log_size, an undecodable message): it goes straight to the dead letter with this reason.
+   */
+  refusal?: { readonly code: string; readonly reason: string; readonly component: string };
+  /** Set on the records a dead-letter exporter receives (see core/pipeline/dead-letter.ts). */
+  deadLetter?: true;
+}
+
+/** A permanent, per-record failure: the record goes to the pipeline's dead letter. */
+export interface RecordFailure {
+  readonly record: LogRecord;
+  /** Stable error code (see core/errors.ts). */
+  readonly code: string;
+  /** One line: what is wrong with this record. */
+  readonly reason: string;
+  /** The component that refused it (`schema`, `exporter otlphttp`...). */
+  readonly component: string;
+}
+
+export function describePosition(position: SourcePosition): string {
+  if (position.line !== undefined) return `${position.source}:${position.line}`;
+  if (position.offset !== undefined) return `${position.source}@${position.offset}`;
+  return position.source;
+}
+
+/** A copy a mutating pipeline may write to without affecting other pipelines. */
+export function cloneForMutation(record: LogRecord): LogRecord {
+  return {
+    raw: record.raw,
+    position: record.position,
+    observedTimeUnixNano: record.observedTimeUnixNano,
+    event: record.event,
+    panther: record.panther === undefined ? undefined : { ...record.panther },
+    attributes: { ...record.attributes },
+  };
+}
+
+export function newRecord(raw: string, position: SourcePosition, observedTimeUnixNano: bigint): LogRecord {
+  return { raw, position, observedTimeUnixNano, event: undefined, panther: undefined, attributes: {} };
+}
+
+/** Nanoseconds since the epoch, now. */
+export function nowUnixNano(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
