@@ -2,14 +2,16 @@
  * The `teleport-otel` entry point. Only this file decides exit codes; user errors are printed as
  * one line each, never with a stack.
  */
-import { registry } from '../registry';
+import { registry as defaultRegistry } from '../registry';
+import type { Registry } from '../registry-types';
 import { loadConfigFile } from '../config/load';
 import { loadSettings } from '../config/settings';
 import { UserError } from '../errors';
 import { parseCli, USAGE, COMMAND_USAGE } from './args';
 import { runService } from './run';
 
-export async function main(argv: string[]): Promise<number> {
+/** `registry` is replaceable so tests can run the real CLI with test-only components. */
+export async function main(argv: string[], registry: Registry = defaultRegistry): Promise<number> {
   try {
     const args = parseCli(argv);
     if (args.command === 'help') return print(USAGE, 0);

@@ -54,10 +54,10 @@ export function parseConfig(text: string, file: string, registry: Registry, env:
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new UserError(doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return `${file}:${pos.line}:${pos.col}: YAML syntax error: ${e.message.split('\n')[0]}`;
-    }));
+    // Later YAML errors are mostly a cascade of the first; one precise line helps more.
+    const e = doc.errors[0];
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new UserError([`${file}:${pos.line}:${pos.col}: YAML syntax error: ${e.message.split('\n')[0]}`]);
   }
   const errors: string[] = [];
   const root = substituteEnv(doc.toJS() ?? {}, '', env, errors);

@@ -1,0 +1,23 @@
+/** Runs a pipeline config in-process with the test registry. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../core/config/load';
+import { Service } from '../../core/pipeline/service';
+import { createLogger, silentLogger } from '../../core/telemetry/logger';
+import { testRegistry } from './test-registry';
+
+export async function startService(yaml: string, options: { once?: boolean; dataDir?: string } = {}): Promise<Service> {
+  const config = parseConfig(yaml, 'test.yaml', testRegistry, {});
+  const logger = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger;
+  const service = new Service(config, { logger, dataDir: options.dataDir ?? tmpDir(), once: options.once ?? true });
+  await service.start();
+  return service;
+}
+
+export function tmpDir(prefix = 'teleport-otel-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Resolves after `ms`; for observing that something has NOT happened yet. */
+export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
