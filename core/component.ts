@@ -100,6 +100,11 @@ interface FactoryBase<S extends Shape> {
   /** One sentence for `--help` and docs. */
   readonly description: string;
   readonly configShape: S;
+  /**
+   * A minimal valid config block when `{}` is not one (required fields), used by the registry
+   * contract test. Paths in it may point at nothing; creating must not touch them.
+   */
+  readonly exampleConfig?: Record<string, unknown>;
   /** Cross-field checks after per-field validation; returns `path: message` lines (no prefix). */
   validate?(config: Infer<S>): string[];
 }

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { ExporterFactory } from '../../core/component';
 import { fileExporterConfig } from './config';
 import { FileExporter } from './file-exporter';
@@ -7,5 +9,6 @@ export const fileExporterFactory: ExporterFactory<typeof fileExporterConfig> = {
   type: 'file',
   description: 'Writes records as OTLP/JSON lines to a local file; also the usual dead-letter destination.',
   configShape: fileExporterConfig,
+  exampleConfig: { path: path.join(os.tmpdir(), 'teleport-otel-example', 'out.jsonl') },
   create: (config, ctx) => new FileExporter(config, ctx),
 };
