@@ -10,8 +10,13 @@ export function rfc3339ToUnixNano(text: string): bigint | undefined {
   const month = Number(mo);
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
-  let ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s));
-  if (Number.isNaN(ms) || new Date(ms).getUTCDate() !== day) return undefined;
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999, and Teleport writes
+  // 0001-01-01T00:00:00Z for "never".
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), month - 1, day);
+  date.setUTCHours(Number(h), Number(mi), Number(s));
+  let ms = date.getTime();
+  if (Number.isNaN(ms) || date.getUTCDate() !== day) return undefined;
   if (sign) ms -= (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
   const nanos = frac ? Number(frac.padEnd(9, '0')) : 0;
   return BigInt(ms) * 1_000_000n + BigInt(nanos);

@@ -1,0 +1,63 @@
+/** Small core helpers whose mistakes would be silent: ordered acks, decoding, time, retry delays. */
+import assert from 'node:assert/strict';
+import { OrderedAcks } from '../../core/ordered-acks';
+import { decodeRecords } from '../../core/decode';
+import { newRecord } from '../../core/record';
+import { formatPantherTime, rfc3339ToUnixNano } from '../../core/time';
+import { backoffDelay } from '../../core/retry';
+import { substituteEnv } from '../../core/config/env';
+
+describe('core helpers', () => {
+  it('OrderedAcks never passes a batch still in flight', () => {
+    const acks = new OrderedAcks<number>();
+    const a = acks.begin(10);
+    const b = acks.begin(20);
+    const c = acks.begin(30);
+    assert.equal(acks.ack(c), undefined);
+    assert.equal(acks.ack(a), 10);
+    assert.equal(acks.inFlight, 2);
+    assert.equal(acks.ack(b), 30);
+    assert.equal(acks.inFlight, 0);
+  });
+
+  it('decodes JSON objects once and refuses the rest with a reason', () => {
+    const rs = ['{"a":1}', '[1]', '{"broken"', '"str"', 'null'].map((l, i) => newRecord(l, { source: 'f', line: i + 1 }, 0n));
+    rs[4].refusal = { code: 'line_too_long', reason: 'too long', component: 'filelog' };
+    const { records, failed } = decodeRecords(rs);
+    assert.deepEqual(records.map((r) => r.event), [{ a: 1 }]);
+    assert.deepEqual(failed.map((f) => [f.record.position.line, f.code]), [[2, 'json_not_object'], [3, 'json_invalid'], [4, 'json_not_object'], [5, 'line_too_long']]);
+    assert.match(failed[1].reason, /^not valid JSON: /);
+  });
+
+  it('parses RFC 3339 with 0 to 9 fractional digits and rejects the rest', () => {
+    assert.equal(rfc3339ToUnixNano('2020-08-07T07:52:09Z'), 1596786729000000000n);
+    assert.equal(rfc3339ToUnixNano('2020-08-07T07:52:09.1Z'), 1596786729100000000n);
+    assert.equal(rfc3339ToUnixNano('2020-08-07T07:52:09.123456789Z'), 1596786729123456789n);
+    assert.equal(rfc3339ToUnixNano('0001-01-01T00:00:00Z'), -62135596800000n * 1_000_000n);
+    for (const bad of ['yesterday', '2020-02-30T00:00:00Z', '2020-08-07T07:52:09.1234567890Z', '2020-08-07 07:52']) {
+      assert.equal(rfc3339ToUnixNano(bad), undefined, bad);
+    }
+  });
+
+  it('formats Panther timestamps in UTC with 9 fractional digits', () => {
+    assert.equal(formatPantherTime(1596786729821000000n), '2020-08-07 07:52:09.821000000');
+    assert.equal(formatPantherTime(-62135596800000n * 1_000_000n), '0001-01-01 00:00:00.000000000');
+    assert.equal(formatPantherTime(rfc3339ToUnixNano('2021-04-27T23:00:26.014123456+01:00')!), '2021-04-27 22:00:26.014123456');
+  });
+
+  it('backs off exponentially within bounds and honours Retry-After', () => {
+    const policy = { initialIntervalMs: 100, maxIntervalMs: 1000, maxElapsedMs: 0 };
+    for (let i = 0; i < 50; i++) {
+      const d = backoffDelay(policy, 3);
+      assert.ok(d >= 300 && d <= 500, String(d));
+      assert.ok(backoffDelay(policy, 20) <= 1250);
+    }
+    assert.equal(backoffDelay(policy, 1, 7000), 7000);
+  });
+
+  it('keeps an escaped $${env:X} literal', () => {
+    const errors: string[] = [];
+    assert.equal(substituteEnv('a $${env:X} b', 'k', {}, errors), 'a ${env:X} b');
+    assert.deepEqual(errors, []);
+  });
+});

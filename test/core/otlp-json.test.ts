@@ -1,0 +1,63 @@
+/** The Teleport record -> OTLP/JSON mapping shared by the file and otlphttp exporters. */
+import assert from 'node:assert/strict';
+import { toExportLogsServiceRequest, toJsonAnyValue } from '../../core/otlp/json';
+import { severityOf } from '../../core/otlp/log-record';
+import { newRecord } from '../../core/record';
+import { decodeRecords } from '../../core/decode';
+
+const resource = { attributes: { 'service.name': 'teleport' }, scopeName: 'teleport-otel', scopeVersion: '0' };
+
+function recordOf(line: string) {
+  const r = newRecord(line, { source: 'a.log', line: 1 }, 1_700_000_000_123_456_789n);
+  decodeRecords([r]);
+  return r;
+}
+
+describe('OTLP/JSON mapping', () => {
+  it('maps time with full precision, severity, event name, raw body and uid', () => {
+    const line = '{"code":"T1000W","event":"user.login","time":"2024-02-23T08:01:02.123456789Z","uid":"u-1","cluster_name":"c1"}';
+    const req = toExportLogsServiceRequest([recordOf(line)], resource) as any;
+    const rl = req.resourceLogs[0];
+    assert.deepEqual(rl.resource.attributes, [
+      { key: 'service.name', value: { stringValue: 'teleport' } },
+      { key: 'teleport.cluster.name', value: { stringValue: 'c1' } },
+    ]);
+    const lr = rl.scopeLogs[0].logRecords[0];
+    assert.equal(lr.timeUnixNano, '1708675262123456789');
+    assert.equal(lr.observedTimeUnixNano, '1700000000123456789');
+    assert.equal(lr.severityNumber, 13);
+    assert.equal(lr.severityText, 'WARN');
+    assert.equal(lr.eventName, 'user.login');
+    assert.deepEqual(lr.body, { stringValue: line });
+    assert.deepEqual(lr.attributes, [{ key: 'log.record.uid', value: { stringValue: 'u-1' } }]);
+  });
+
+  it('groups records by cluster into one ResourceLogs each', () => {
+    const lines = ['{"cluster_name":"a","event":"x"}', '{"cluster_name":"b","event":"x"}', '{"cluster_name":"a","event":"y"}', '{"event":"z"}'];
+    const req = toExportLogsServiceRequest(lines.map(recordOf), resource) as any;
+    assert.deepEqual(req.resourceLogs.map((r: any) => r.scopeLogs[0].logRecords.length), [2, 1, 1]);
+  });
+
+  it('leaves time 0 (unknown) when the event time is missing or not RFC 3339, with an offset converted', () => {
+    const bad = toExportLogsServiceRequest([recordOf('{"time":"yesterday"}')], resource) as any;
+    assert.equal(bad.resourceLogs[0].scopeLogs[0].logRecords[0].timeUnixNano, '0');
+    const offset = toExportLogsServiceRequest([recordOf('{"time":"2024-02-23T10:00:00.5+02:00"}')], resource) as any;
+    assert.equal(offset.resourceLogs[0].scopeLogs[0].logRecords[0].timeUnixNano, String(Date.parse('2024-02-23T08:00:00.5Z') * 1e6));
+  });
+
+  it('maps severity letters I/W/E and keeps others as text', () => {
+    assert.deepEqual(severityOf('T2000I'), [9, 'INFO']);
+    assert.deepEqual(severityOf('TDB00W'), [13, 'WARN']);
+    assert.deepEqual(severityOf('T1000E'), [17, 'ERROR']);
+    assert.deepEqual(severityOf('TX001S'), [0, 'S']);
+    assert.deepEqual(severityOf(undefined), [0, '']);
+  });
+
+  it('encodes attribute values as AnyValue', () => {
+    assert.deepEqual(toJsonAnyValue(3022), { intValue: '3022' });
+    assert.deepEqual(toJsonAnyValue(12345678901234567890n), { intValue: '12345678901234567890' });
+    assert.deepEqual(toJsonAnyValue(1.5), { doubleValue: 1.5 });
+    assert.deepEqual(toJsonAnyValue(['a', true]), { arrayValue: { values: [{ stringValue: 'a' }, { boolValue: true }] } });
+    assert.deepEqual(toJsonAnyValue({ k: 'v' }), { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } });
+  });
+});
