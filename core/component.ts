@@ -6,6 +6,7 @@ import type { LogRecord, RecordFailure } from './record';
 import type { Shape, Infer } from './config/schema';
 import type { Logger } from './telemetry/logger';
 import type { ComponentTelemetry } from './telemetry/metrics';
+import type { RetryPolicy } from './retry';
 
 export type ComponentKind = 'receiver' | 'processor' | 'exporter';
 
@@ -86,6 +87,11 @@ export type ExportResult =
 export const EXPORT_SUCCESS: ExportResult = Object.freeze({ kind: 'success' });
 
 export interface Exporter extends Lifecycle {
+  /**
+   * How the core retries this exporter's `retryable` results (usually from its `retry_on_failure`
+   * config); the default retries forever with backoff up to 30s.
+   */
+  readonly retryPolicy?: RetryPolicy;
   /**
    * Resolves once the records are durably accepted (sent and acknowledged, or written and
    * fsynced). May be called concurrently by several pipelines; the exporter serializes as needed.

@@ -2,9 +2,9 @@
  * Builds the component graph from a validated config and runs its lifecycle: exporters start
  * first and stop last; receivers start last and stop first, draining what is in flight.
  */
-import type { Exporter, Processor, Receiver, ReceiverFactory, ProcessorFactory, ExporterFactory, CreateContext } from '../component';
+import type { Processor, Receiver, ReceiverFactory, ProcessorFactory, ExporterFactory, CreateContext } from '../component';
 import type { ServiceConfig, ComponentConfig } from '../config/load';
-import { DEFAULT_RETRY, type RetryPolicy } from '../retry';
+import { DEFAULT_RETRY } from '../retry';
 import type { Logger } from '../telemetry/logger';
 import { Telemetry } from '../telemetry/metrics';
 import { Fanout } from './fanout';
@@ -17,9 +17,6 @@ export interface ServiceOptions {
   readonly once: boolean;
   readonly telemetry?: Telemetry;
 }
-
-/** Exporters may declare their retry policy; others get the default (retry forever, backoff to 30s). */
-type MaybeRetrying = Exporter & { readonly retryPolicy?: RetryPolicy };
 
 export class Service {
   readonly telemetry: Telemetry;
@@ -98,7 +95,7 @@ export class Service {
 
   private createExporter(id: string, c: ComponentConfig): ExporterHandle {
     const ctx = this.context('exporter', id);
-    const exporter = (c.factory as ExporterFactory).create(c.config as never, ctx) as MaybeRetrying;
+    const exporter = (c.factory as ExporterFactory).create(c.config as never, ctx) ;
     return { id, exporter, retry: exporter.retryPolicy ?? DEFAULT_RETRY, telemetry: ctx.telemetry, logger: ctx.logger };
   }
 

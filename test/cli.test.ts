@@ -1,0 +1,158 @@
+/**
+ * The CLI as a user runs it: a real child process on the bundled pipeline.yaml and sample logs.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { tmpDir } from './support/service';
+
+const ROOT = path.resolve('.');
+const BIN = path.join(ROOT, 'bin', 'teleport-otel.js');
+
+function cli(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+}
+
+/** A scratch directory holding the default pipeline.yaml and the bundled examples. */
+function sandbox(): string {
+  const dir = tmpDir();
+  fs.copyFileSync(path.join(ROOT, 'pipeline.yaml'), path.join(dir, 'pipeline.yaml'));
+  fs.symlinkSync(path.join(ROOT, 'examples'), path.join(dir, 'examples'));
+  return dir;
+}
+
+function exampleLines(): { good: number; bad: number } {
+  let good = 0;
+  let bad = 0;
+  const root = path.join(ROOT, 'examples', 'teleport-log');
+  for (const dir of fs.readdirSync(root)) {
+    const sub = path.join(root, dir);
+    if (!fs.statSync(sub).isDirectory()) continue;
+    for (const f of fs.readdirSync(sub)) {
+      for (const line of fs.readFileSync(path.join(sub, f), 'utf8').split('\n').filter(Boolean)) {
+        try {
+          const v = JSON.parse(line);
+          if (v && typeof v === 'object' && !Array.isArray(v)) good++; else bad++;
+        } catch { bad++; }
+      }
+    }
+  }
+  return { good, bad };
+}
+
+/** Records in an OTLP/JSON lines file. */
+function otlpRecords(file: string): any[] {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
+    .flatMap((l) => JSON.parse(l).resourceLogs.flatMap((rl: any) => rl.scopeLogs.flatMap((sl: any) => sl.logRecords)));
+}
+
+const attr = (r: any, key: string) => r.attributes.find((a: any) => a.key === key)?.value;
+
+describe('CLI', () => {
+  it('runs the default pipeline on the bundled samples: every line exported or dead-lettered', () => {
+    const dir = sandbox();
+    const r = cli(['run', '-c', 'pipeline.yaml', '--once'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const { good, bad } = exampleLines();
+    assert.ok(good > 400 && bad >= 4, `samples: ${good} good, ${bad} bad`);
+    const exported = otlpRecords(path.join(dir, 'out', 'teleport.otlp.jsonl'));
+    const dead = otlpRecords(path.join(dir, 'out', 'dead-letter.jsonl'));
+    assert.equal(exported.length, good);
+    assert.equal(dead.length, bad);
+    for (const d of dead) {
+      assert.match(attr(d, 'teleport_otel.source.position').stringValue, /examples\/teleport-log\/[^/]+\/\d{4}-\d\d-\d\d\.00:00:00\.log:\d+$/);
+      assert.match(attr(d, 'error.message').stringValue, /^not (valid JSON|a JSON object)/);
+    }
+    const summary = r.stderr.trim().split('\n').pop()!;
+    assert.match(summary, new RegExp(`logs/teleport: read ${good + bad}, exported ${good}, dead-lettered ${bad}$`));
+    assert.match(r.stdout, /session\.start\s+\d+/, 'debug exporter prints counts per event type');
+  });
+
+  it('validate: exit 0 on the default config, and one line per mistake otherwise', () => {
+    const ok = cli(['validate', '-c', 'pipeline.yaml']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /pipeline\.yaml: valid \(1 pipeline\)/);
+
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'bad.yaml'), `
+receivers:
+  filelog: {include: [./x/*.log], start_at: middle}
+exporters:
+  file/out: {path: 42}
+service:
+  pipelines:
+    logs: {receivers: [filelog], exporters: [file/out, otlp]}
+`);
+    const bad = cli(['validate', '-c', path.join(dir, 'bad.yaml')]);
+    assert.equal(bad.status, 1);
+    assert.deepEqual(bad.stderr.trim().split('\n'), [
+      'receivers.filelog.start_at: must be one of beginning, end',
+      'exporters.file/out.path: must be a string',
+      'service.pipelines.logs.exporters[1]: exporter "otlp" is not defined under exporters',
+    ]);
+  });
+
+  it('says what is wrong in one line for a missing config, an unknown command or flag', () => {
+    const missing = cli(['validate', '-c', '/nonexistent/p.yaml']);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, '/nonexistent/p.yaml: cannot read the config: ENOENT\n');
+    const unknown = cli(['frobnicate']);
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stderr, 'unknown command "frobnicate" (known: run, validate); see teleport-otel --help\n');
+    const flag = cli(['run', '--bogus']);
+    assert.equal(flag.status, 1);
+    assert.match(flag.stderr, /^run: Unknown option '--bogus'.*see teleport-otel run --help\n$/);
+    const env = cli(['validate'], ROOT, { TELEPORT_OTEL_CONFIG: '/nonexistent/q.yaml' });
+    assert.match(env.stderr, /^\/nonexistent\/q\.yaml: cannot read/);
+  });
+
+  it('prints help for the tool and each command', () => {
+    assert.match(cli(['--help']).stdout, /Commands:\n\s+run\s.*\n\s+validate\s/);
+    assert.match(cli(['run', '--help']).stdout, /--once/);
+    assert.match(cli(['validate', '--help']).stdout, /Usage: teleport-otel validate/);
+  });
+
+  it('serves /metrics and /healthz, and stops gracefully on SIGTERM with a summary', async () => {
+    const dir = sandbox();
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'run', '-c', 'pipeline.yaml', '--metrics-port', String(port)], { cwd: dir });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.resume();
+    const metrics = await poll(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const text = await res.text();
+      return /teleport_otel_exported_records_total\{kind="exporter",component="file\/otlp"\} [1-9]/.test(text) ? text : undefined;
+    });
+    assert.match(metrics, /teleport_otel_dead_lettered_records_total\{pipeline="logs\/teleport"\} 4/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('exit', r));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /SIGTERM: draining/);
+    assert.match(stderr.trim().split('\n').pop()!, /^teleport-otel: summary after [\d.]+s: logs\/teleport: read \d+/);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function poll<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch { /* not up yet */ }
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
