@@ -3,13 +3,23 @@
  * Collector's builder generates it. Nothing is looked up by string elsewhere.
  */
 import { Registry } from './registry-types';
+import { filelogReceiverFactory } from '../receivers/filelog/factory';
 import { debugExporterFactory } from '../exporters/debug/factory';
 import { fileExporterFactory } from '../exporters/file/factory';
+import { schemaProcessorFactory } from '../processors/schema/factory';
+import { indicatorsProcessorFactory } from '../processors/indicators/factory';
+import { pantherExporterFactory } from '../exporters/panther/factory';
+import { otlphttpExporterFactory } from '../exporters/otlphttp/factory';
 
 export const registry = new Registry([
   // receivers
+  filelogReceiverFactory,
   // processors
+  schemaProcessorFactory,
+  indicatorsProcessorFactory,
   // exporters
   debugExporterFactory,
   fileExporterFactory,
+  pantherExporterFactory,
+  otlphttpExporterFactory,
 ]);

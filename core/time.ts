@@ -2,8 +2,28 @@
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
+// Consecutive audit events mostly share their second: remember the last whole-second UTC prefix
+// (`YYYY-MM-DDTHH:MM:SS`) and its value, so the common case is a string compare and the fraction.
+let lastPrefix = '';
+let lastSecondsNano = 0n;
+
 /** Nanoseconds since the epoch, or undefined when `text` is not RFC 3339 (0 to 9 fractional digits). */
 export function rfc3339ToUnixNano(text: string): bigint | undefined {
+  const n = text.length;
+  if (n >= 20 && n <= 30 && text.charCodeAt(n - 1) === 90 /* Z */ && text.startsWith(lastPrefix) && lastPrefix !== '') {
+    const rest = text.slice(19, n - 1);
+    if (rest === '') return lastSecondsNano;
+    if (/^\.\d{1,9}$/.test(rest)) return lastSecondsNano + BigInt(rest.slice(1).padEnd(9, '0'));
+  }
+  const parsed = parseFull(text);
+  if (parsed !== undefined && text.endsWith('Z') && text[10] === 'T') {
+    lastPrefix = text.slice(0, 19);
+    lastSecondsNano = parsed - (parsed % 1_000_000_000n + 1_000_000_000n) % 1_000_000_000n;
+  }
+  return parsed;
+}
+
+function parseFull(text: string): bigint | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
@@ -28,4 +48,30 @@ export function formatPantherTime(unixNano: bigint): string {
   const nanos = Number(unixNano - seconds * 1_000_000_000n);
   const iso = new Date(Number(seconds) * 1000).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(nanos).padStart(9, '0')}`;
+}
+
+const STRICT_RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const NINE_ZEROS = '000000000';
+
+/**
+ * RFC 3339 straight to Panther's `YYYY-MM-DD HH:MM:SS.fffffffff` (UTC), or undefined when `text` is
+ * not a valid RFC 3339 date-time. Strict as Go's time.Parse(time.RFC3339) is: upper-case `T`,
+ * `Z` or a `±hh:mm` offset, seconds 0-59, a real calendar day, 0 to 9 fractional digits. UTC input,
+ * by far the common case, is rewritten as text without any date arithmetic.
+ */
+export function rfc3339ToPantherTime(text: string): string | undefined {
+  const m = STRICT_RFC3339.exec(text);
+  if (m === null) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return undefined;
+  const frac = m[7] === undefined ? NINE_ZEROS : m[7] + NINE_ZEROS.slice(m[7].length);
+  if (m[8] === 'Z') return `${text.slice(0, 10)} ${text.slice(11, 19)}.${frac}`;
+  if (Number(m[9]) > 23 || Number(m[10]) > 59) return undefined;
+  const nanos = rfc3339ToUnixNano(text);
+  return nanos === undefined ? undefined : formatPantherTime(nanos);
 }

@@ -2,7 +2,8 @@
  * How a Teleport event becomes an OpenTelemetry log record, independent of the wire encoding.
  * Shared by every exporter that writes OTLP (file, otlphttp), so the mapping is defined once:
  *
- * - timeUnixNano: the event's `time` (full precision); 0 (unknown) when absent or unparseable
+ * - timeUnixNano: the event's `time` (full precision); 0 (unknown) when absent, unparseable or
+ *   outside what OTLP's unsigned nanoseconds can hold (before 1970, e.g. Teleport's 0001-01-01)
  * - observedTimeUnixNano: when the receiver read the line
  * - severity: from the code's last letter: I → INFO (9), W → WARN (13), E → ERROR (17),
  *   anything else → UNSPECIFIED (0) with the letter as severityText
@@ -25,6 +26,8 @@ export interface OtlpLogRecord {
   attributes: Attributes;
 }
 
+const MAX_FIXED64 = (1n << 64n) - 1n;
+
 const SEVERITY: Record<string, [number, string]> = { I: [9, 'INFO'], W: [13, 'WARN'], E: [17, 'ERROR'] };
 
 export function severityOf(code: unknown): [number, string] {
@@ -37,10 +40,13 @@ export function toOtlpLogRecord(record: LogRecord): OtlpLogRecord {
   const event = record.event;
   const [severityNumber, severityText] = severityOf(event?.code);
   const time = typeof event?.time === 'string' ? rfc3339ToUnixNano(event.time) : undefined;
+  // OTLP times are fixed64 (unsigned): Teleport's "never" (0001-01-01) cannot be encoded, so it
+  // maps to 0 = unknown, like an absent time; the body keeps the original value.
+  const inRange = time !== undefined && time >= 0n && time <= MAX_FIXED64;
   let attributes = record.attributes;
   if (typeof event?.uid === 'string' && event.uid !== '') attributes = { ...attributes, 'log.record.uid': event.uid };
   return {
-    timeUnixNano: time ?? 0n,
+    timeUnixNano: inRange ? time : 0n,
     observedTimeUnixNano: record.observedTimeUnixNano,
     severityNumber,
     severityText,

@@ -1,0 +1,159 @@
+/**
+ * The bounded in-memory sending queue: export calls from any number of pipelines go in, batches
+ * of at most `maxBatchSize` records come out to at most `concurrency` concurrent dispatches, and
+ * each call's promise settles once every record of that call has been dispatched and settled.
+ *
+ * - Larger calls are split; smaller ones are merged with whatever else is waiting. A batch goes
+ *   out as soon as a dispatcher is free (or after `flushIntervalMs`, when set, if it is not full),
+ *   so a receiver that waits for its acknowledgement is never held up by a timer by default.
+ * - Bounded: when `queueSize` batches' worth of records are waiting, `add` waits for room before
+ *   queueing: the wait propagates to the receiver (backpressure); nothing is dropped.
+ * - Outcome per call: `retryable` if any of its records' batches was (the core then retries the
+ *   whole call: at-least-once), else `rejected` listing the records of rejected batches, else
+ *   `success`.
+ */
+import { EXPORT_SUCCESS, type ExportResult } from '../../core/component';
+import { RetryableError } from '../../core/errors';
+import type { LogRecord, RecordFailure } from '../../core/record';
+
+export type BatchOutcome =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'retryable'; readonly error: Error; readonly retryAfterMs?: number }
+  | { readonly kind: 'rejected'; readonly code: 'export_rejected'; readonly reason: string };
+
+export type Dispatch = (records: LogRecord[]) => Promise<BatchOutcome>;
+
+export interface BatcherOptions {
+  readonly maxBatchSize: number;
+  readonly flushIntervalMs: number;
+  readonly concurrency: number;
+  readonly queueSize: number;
+  /** Names the component in failures (`otlphttp`). */
+  readonly component: string;
+}
+
+interface Call {
+  readonly records: readonly LogRecord[];
+  /** Records not yet taken into a batch start here. */
+  taken: number;
+  /** Batches holding records of this call that have not settled. */
+  outstanding: number;
+  readonly failed: RecordFailure[];
+  retry: { error: Error; retryAfterMs?: number } | undefined;
+  readonly resolve: (result: ExportResult) => void;
+}
+
+interface Slice { readonly call: Call; readonly from: number; readonly to: number }
+
+export class Batcher {
+  private readonly waiting: Call[] = [];
+  private waitingRecords = 0;
+  private oldestSince = 0;
+  private active = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private roomWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly options: BatcherOptions, private readonly dispatch: Dispatch) {}
+
+  /** Records waiting for a dispatcher (for tests and progress). */
+  get queued(): number {
+    return this.waitingRecords;
+  }
+
+  async add(records: readonly LogRecord[]): Promise<ExportResult> {
+    if (records.length === 0) return EXPORT_SUCCESS;
+    const limit = this.options.queueSize * this.options.maxBatchSize;
+    while (!this.closed && this.waitingRecords > 0 && this.waitingRecords + records.length > limit) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    if (this.closed) return shuttingDown(this.options.component);
+    return new Promise<ExportResult>((resolve) => {
+      if (this.waitingRecords === 0) this.oldestSince = Date.now();
+      this.waiting.push({ records, taken: 0, outstanding: 0, failed: [], retry: undefined, resolve });
+      this.waitingRecords += records.length;
+      this.pump();
+    });
+  }
+
+  /** Refuses new calls, fails calls still waiting (retryable: the caller keeps them), and waits for dispatches in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const call of this.waiting.splice(0)) call.resolve(shuttingDown(this.options.component));
+    this.waitingRecords = 0;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    while (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active < this.options.concurrency && this.waitingRecords > 0) {
+      const full = this.waitingRecords >= this.options.maxBatchSize;
+      const due = this.options.flushIntervalMs === 0 || Date.now() - this.oldestSince >= this.options.flushIntervalMs;
+      if (!full && !due) {
+        if (!this.timer) {
+          const wait = Math.max(1, this.oldestSince + this.options.flushIntervalMs - Date.now());
+          this.timer = setTimeout(() => { this.timer = undefined; this.pump(); }, wait);
+        }
+        return;
+      }
+      this.send(this.take());
+    }
+  }
+
+  /** Up to maxBatchSize waiting records, oldest first, splitting a call when needed. */
+  private take(): Slice[] {
+    const slices: Slice[] = [];
+    let room = this.options.maxBatchSize;
+    while (room > 0 && this.waiting.length > 0) {
+      const call = this.waiting[0];
+      const to = Math.min(call.records.length, call.taken + room);
+      slices.push({ call, from: call.taken, to });
+      call.outstanding++;
+      room -= to - call.taken;
+      this.waitingRecords -= to - call.taken;
+      call.taken = to;
+      if (to === call.records.length) this.waiting.shift();
+    }
+    this.oldestSince = Date.now();
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    return slices;
+  }
+
+  private send(slices: Slice[]): void {
+    const records: LogRecord[] = [];
+    for (const s of slices) for (let i = s.from; i < s.to; i++) records.push(s.call.records[i]);
+    this.active++;
+    this.dispatch(records)
+      .catch((err: unknown): BatchOutcome => ({ kind: 'retryable', error: err instanceof Error ? err : new Error(String(err)) }))
+      .then((outcome) => {
+        for (const s of slices) this.settle(s, outcome);
+        this.active--;
+        if (this.active === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+        this.pump();
+      });
+  }
+
+  private settle(slice: Slice, outcome: BatchOutcome): void {
+    const call = slice.call;
+    if (outcome.kind === 'retryable') {
+      const later = call.retry?.retryAfterMs;
+      const retryAfterMs = later === undefined ? outcome.retryAfterMs : Math.max(later, outcome.retryAfterMs ?? 0);
+      call.retry = { error: outcome.error, retryAfterMs };
+    } else if (outcome.kind === 'rejected') {
+      for (let i = slice.from; i < slice.to; i++) {
+        call.failed.push({ record: call.records[i], code: outcome.code, reason: outcome.reason, component: this.options.component });
+      }
+    }
+    call.outstanding--;
+    if (call.outstanding > 0 || call.taken < call.records.length) return;
+    if (call.retry) call.resolve({ kind: 'retryable', error: call.retry.error, retryAfterMs: call.retry.retryAfterMs });
+    else if (call.failed.length > 0) call.resolve({ kind: 'rejected', failed: call.failed });
+    else call.resolve(EXPORT_SUCCESS);
+  }
+}
+
+function shuttingDown(component: string): ExportResult {
+  return { kind: 'retryable', error: new RetryableError('shutdown', `${component}: exporter is shutting down; nothing was sent`) };
+}

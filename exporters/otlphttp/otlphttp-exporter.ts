@@ -1,0 +1,149 @@
+/**
+ * The `otlphttp` exporter: batches export calls (batcher.ts), encodes them with the SDK's OTLP
+ * serializers (encoding.ts) and POSTs them (transport.ts).
+ *
+ * Acknowledgement: without `sending_queue.storage`, an export call resolves `success` only after
+ * the backend answered 2xx for every record of it; `retryable` (network, 429/502/503/504, with
+ * Retry-After) lets the core retry with `retry_on_failure`; any other status rejects the records
+ * (dead letter). With `storage`, a call resolves once its batch is fsynced in the on-disk queue,
+ * and queue-sender.ts owns delivery from there on, across outages and restarts.
+ */
+import path from 'node:path';
+import { type CreateContext, type Exporter, type ExportResult } from '../../core/component';
+import { RetryableError } from '../../core/errors';
+import type { LogRecord } from '../../core/record';
+import { retryPolicyFrom, type RetryPolicy } from '../../core/retry';
+import type { Logger } from '../../core/telemetry/logger';
+import type { ComponentTelemetry } from '../../core/telemetry/metrics';
+import { SCOPE_NAME, VERSION } from '../../core/version';
+import { Batcher, type BatchOutcome } from './batcher';
+import { logsUrl, type OtlpHttpExporterConfig } from './config';
+import { DiskQueue } from './disk-queue';
+import { BatchEncoder } from './encoding';
+import { QueueSender } from './queue-sender';
+import { HttpTransport, type SendOutcome } from './transport';
+
+/** How long shutdown lets requests in flight finish before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+type Counter = { inc(n?: number): void };
+
+export class OtlpHttpExporter implements Exporter {
+  readonly retryPolicy: RetryPolicy;
+  private readonly encoder: BatchEncoder;
+  private readonly batcher: Batcher;
+  private readonly logger: Logger;
+  private readonly telemetry: ComponentTelemetry;
+  private readonly partialRejected: Counter;
+  private readonly queueSent: Counter;
+  private readonly queueRejected: Counter;
+  private transport: HttpTransport | undefined;
+  private queue: DiskQueue | undefined;
+  private sender: QueueSender | undefined;
+  private state: 'created' | 'started' | 'stopped' = 'created';
+
+  constructor(private readonly config: OtlpHttpExporterConfig, private readonly ctx: CreateContext) {
+    this.logger = ctx.logger;
+    this.telemetry = ctx.telemetry;
+    this.retryPolicy = retryPolicyFrom(config.retry_on_failure);
+    this.encoder = new BatchEncoder(
+      { attributes: { 'service.name': 'teleport', ...config.resource }, scopeName: SCOPE_NAME, scopeVersion: VERSION },
+      config.encoding, config.compression, config.compression_level,
+    );
+    const persistent = config.sending_queue.storage !== undefined;
+    this.batcher = new Batcher({
+      maxBatchSize: config.max_batch_size,
+      flushIntervalMs: config.flush_interval,
+      // Writing to disk needs little concurrency: two writers overlap encoding with fsync.
+      concurrency: persistent ? 2 : config.sending_queue.num_consumers,
+      queueSize: config.sending_queue.queue_size,
+      component: ctx.id,
+    }, (records) => (persistent ? this.persist(records) : this.send(records)));
+    this.partialRejected = ctx.telemetry.counter('otlp_partial_success_rejected_records_total',
+      'Log records the OTLP backend reported as rejected in a partial success (2xx) answer.');
+    this.queueSent = ctx.telemetry.counter('otlphttp_queue_sent_records_total',
+      'Records the on-disk queue delivered to the backend.');
+    this.queueRejected = ctx.telemetry.counter('otlphttp_queue_rejected_records_total',
+      'Records of on-disk queue batches the backend refused permanently (kept under <storage>/rejected).');
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created') return;
+    const c = this.config;
+    this.transport = new HttpTransport({
+      url: logsUrl(c), headers: c.headers, timeoutMs: c.timeout, tls: c.tls,
+      maxSockets: c.sending_queue.num_consumers,
+    });
+    if (c.sending_queue.storage !== undefined) {
+      const queue = new DiskQueue(path.resolve(c.sending_queue.storage), c.sending_queue.max_size, this.ctx.id);
+      await queue.open();
+      if (queue.length > 0) this.logger.info(`resuming ${queue.length} batches (${queue.records} records) left in the on-disk queue ${queue.dir}`);
+      this.queue = queue;
+      this.sender = new QueueSender(queue, this.transport, this.retryPolicy, this.logger, {
+        onAccepted: (count, outcome) => { this.queueSent.inc(count); this.notePartial(outcome); },
+        onRetry: (count) => this.telemetry.failed(count),
+        onRejected: (count) => { this.queueRejected.inc(count); this.telemetry.failed(count); },
+      });
+      this.sender.start(c.sending_queue.num_consumers);
+    }
+    this.state = 'started';
+  }
+
+  export(records: readonly LogRecord[]): Promise<ExportResult> {
+    if (this.state !== 'started') {
+      return Promise.resolve({ kind: 'retryable', error: new RetryableError('shutdown', `${this.ctx.id}: exporter is not running`) });
+    }
+    return this.batcher.add(records);
+  }
+
+  /** Memory mode: one request; the outcome goes back to the calls whose records it carried. */
+  private async send(records: LogRecord[]): Promise<BatchOutcome> {
+    const outcome = await this.transport!.send(await this.encoder.encode(records));
+    switch (outcome.kind) {
+      case 'success':
+        this.notePartial(outcome);
+        return { kind: 'success' };
+      case 'retryable':
+        return { kind: 'retryable', error: new RetryableError('export_unavailable', `${this.ctx.id}: ${outcome.message}`), retryAfterMs: outcome.retryAfterMs };
+      case 'permanent':
+        return { kind: 'rejected', code: 'export_rejected', reason: `${this.ctx.id}: ${this.transport!.target} refused the batch: ${outcome.message}` };
+    }
+  }
+
+  /** Disk mode: acknowledged once fsynced in the queue; the sender delivers it. */
+  private async persist(records: LogRecord[]): Promise<BatchOutcome> {
+    try {
+      await this.queue!.append(await this.encoder.encode(records));
+      return { kind: 'success' };
+    } catch (err) {
+      if (err instanceof RetryableError && err.code === 'queue_full') this.logger.rateLimited('queue-full', 'error', err.message);
+      return { kind: 'retryable', error: err instanceof Error ? err : new Error(String(err)) };
+    }
+  }
+
+  private notePartial(outcome: Extract<SendOutcome, { kind: 'success' }>): void {
+    if (outcome.rejectedLogRecords <= 0 && outcome.errorMessage === '') return;
+    this.partialRejected.inc(Math.max(0, outcome.rejectedLogRecords));
+    this.logger.rateLimited('partial-success', 'warn',
+      `backend accepted the request but rejected ${outcome.rejectedLogRecords} log records: ${outcome.errorMessage || '(no message)'}`);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const wasStarted = this.state === 'started';
+    this.state = 'stopped';
+    if (!wasStarted) return;
+    const grace = setTimeout(() => this.transport?.close(), SHUTDOWN_GRACE_MS);
+    try {
+      await this.batcher.close();
+      await this.sender?.stop();
+    } finally {
+      clearTimeout(grace);
+      this.transport?.close();
+    }
+    const queue = this.queue;
+    if (queue && queue.length > 0) {
+      this.logger.info(`${queue.length} batches (${queue.records} records) remain in the on-disk queue ${queue.dir}; they are sent at the next start`);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * One OTLP/HTTP POST and the classification of its outcome, per the OTLP/HTTP specification:
+ * 2xx accepted (possibly with a partial success), 429/502/503/504 and network errors or timeouts
+ * retryable (honouring Retry-After), every other status permanent.
+ *
+ * Written on node:http rather than through the SDK's OTLPLogExporter because that exporter's
+ * `export(records, callback)` reports only SUCCESS/FAILED: it retries internally on its own
+ * schedule, then hides whether a failure was retryable, swallows the Retry-After delay, and only
+ * logs partial successes, so the pipeline could neither retry correctly, dead-letter a 400, nor
+ * count rejected records. The bodies are still produced by the SDK's serializers (encoding.ts).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { Reader } from 'protobufjs';
+import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { VERSION } from '../../core/version';
+import { CONTENT_TYPE, type EncodedBatch } from './encoding';
+
+export type SendOutcome =
+  | { readonly kind: 'success'; readonly rejectedLogRecords: number; readonly errorMessage: string }
+  | { readonly kind: 'retryable'; readonly message: string; readonly retryAfterMs?: number }
+  | { readonly kind: 'permanent'; readonly status: number; readonly message: string };
+
+export interface TransportOptions {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly timeoutMs: number;
+  readonly maxSockets: number;
+  readonly tls: { ca_file?: string; cert_file?: string; key_file?: string; insecure_skip_verify: boolean };
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** Error bodies are read for their message only; never buffer a huge one. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export class HttpTransport {
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
+  private readonly baseHeaders: Record<string, string>;
+
+  /** Reads the TLS files now, so a wrong path fails at start with the file named. */
+  constructor(private readonly options: TransportOptions) {
+    this.url = new URL(options.url);
+    const secure = this.url.protocol === 'https:';
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+    if (secure) {
+      const { tls } = options;
+      this.agent = new https.Agent({
+        ...agentOptions,
+        ca: tls.ca_file === undefined ? undefined : readPem(tls.ca_file, 'tls.ca_file'),
+        cert: tls.cert_file === undefined ? undefined : readPem(tls.cert_file, 'tls.cert_file'),
+        key: tls.key_file === undefined ? undefined : readPem(tls.key_file, 'tls.key_file'),
+        rejectUnauthorized: !tls.insecure_skip_verify,
+      });
+      this.request = https.request;
+    } else {
+      this.agent = new http.Agent(agentOptions);
+      this.request = http.request;
+    }
+    this.baseHeaders = { 'User-Agent': `teleport-otel/${VERSION}`, ...options.headers };
+  }
+
+  get target(): string {
+    return this.url.href;
+  }
+
+  send(batch: EncodedBatch): Promise<SendOutcome> {
+    const headers: Record<string, string | number> = {
+      ...this.baseHeaders,
+      'Content-Type': CONTENT_TYPE[batch.encoding],
+      'Content-Length': batch.body.byteLength,
+    };
+    if (batch.compression === 'gzip') headers['Content-Encoding'] = 'gzip';
+    return new Promise<SendOutcome>((resolve) => {
+      let settled = false;
+      const finish = (outcome: SendOutcome) => { if (!settled) { settled = true; resolve(outcome); } };
+      const req = this.request(this.url, { method: 'POST', headers, agent: this.agent, timeout: this.options.timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (size < MAX_ERROR_BODY || isSuccess(res.statusCode)) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () => finish(classify(res, Buffer.concat(chunks), batch.encoding)));
+        res.on('error', (err) => finish({ kind: 'retryable', message: `response from ${this.url.href} broke off: ${err.message}` }));
+      });
+      // A whole-request deadline: `timeout` above only covers socket inactivity.
+      const deadline = setTimeout(() => req.destroy(new Error(`no response within ${this.options.timeoutMs}ms`)), this.options.timeoutMs);
+      req.on('timeout', () => req.destroy(new Error(`no response within ${this.options.timeoutMs}ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        finish({ kind: 'retryable', message: `POST ${this.url.href} failed: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}` });
+      });
+      req.on('close', () => clearTimeout(deadline));
+      req.end(batch.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function isSuccess(status: number | undefined): boolean {
+  return status !== undefined && status >= 200 && status < 300;
+}
+
+function classify(res: http.IncomingMessage, body: Buffer, encoding: 'proto' | 'json'): SendOutcome {
+  const status = res.statusCode ?? 0;
+  if (isSuccess(status)) return { kind: 'success', ...partialSuccess(body, res.headers['content-type'] ?? CONTENT_TYPE[encoding]) };
+  const detail = `${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}${errorText(body, res.headers['content-type'])}`;
+  if (RETRYABLE_STATUS.has(status)) {
+    return { kind: 'retryable', message: `backend answered ${detail}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+  }
+  return { kind: 'permanent', status, message: `backend answered ${detail}` };
+}
+
+function partialSuccess(body: Buffer, contentType: string): { rejectedLogRecords: number; errorMessage: string } {
+  const none = { rejectedLogRecords: 0, errorMessage: '' };
+  if (body.length === 0) return none;
+  try {
+    const response = contentType.includes('json')
+      ? (JSON.parse(body.toString('utf8')) as { partialSuccess?: { rejectedLogRecords?: unknown; errorMessage?: unknown } })
+      : ProtobufLogsSerializer.deserializeResponse(body);
+    const p = response.partialSuccess;
+    if (!p) return none;
+    return { rejectedLogRecords: Number(p.rejectedLogRecords ?? 0) || 0, errorMessage: typeof p.errorMessage === 'string' ? p.errorMessage : '' };
+  } catch {
+    // The request was accepted; an unreadable response body changes nothing about that.
+    return none;
+  }
+}
+
+/** `: message` from an OTLP error body (google.rpc.Status, protobuf or JSON), or plain text. */
+function errorText(body: Buffer, contentType: string | undefined): string {
+  if (body.length === 0) return '';
+  let message: string | undefined;
+  try {
+    if (contentType?.includes('protobuf')) message = statusMessage(body);
+    else if (contentType?.includes('json')) message = (JSON.parse(body.toString('utf8')) as { message?: string }).message;
+    else message = body.toString('utf8', 0, Math.min(body.length, 300));
+  } catch {
+    message = undefined;
+  }
+  if (!message) return '';
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line === '' ? '' : `: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`;
+}
+
+/** google.rpc.Status.message (field 2). */
+function statusMessage(body: Buffer): string | undefined {
+  const reader = Reader.create(body);
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 2 && (tag & 7) === 2) return reader.string();
+    reader.skipType(tag & 7);
+  }
+  return undefined;
+}
+
+/** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function readPem(file: string, key: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

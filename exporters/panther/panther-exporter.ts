@@ -1,0 +1,169 @@
+/**
+ * The `panther` exporter: Panther-format gzip JSON lines, one file per log type and hour of
+ * p_event_time, under `logs/<log_type>/year=YYYY/month=MM/day=DD/hour=HH/`. An export call is
+ * acknowledged once its records are a complete gzip member fsynced in a staging file that a restart
+ * recovers (see staging.ts); files move to their final path whole, on rotation by size, age, open
+ * file count, or at shutdown. Calls from several pipelines compress in parallel (zlib's thread pool)
+ * and write one at a time.
+ */
+import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { EXPORT_SUCCESS, type CreateContext, type Exporter, type ExportResult } from '../../core/component';
+import { errorMessage, RetryableError } from '../../core/errors';
+import { logTypeFolder } from '../../core/panther/names';
+import type { LogRecord, RecordFailure } from '../../core/record';
+import type { PantherExporterConfig } from './config';
+import { toPantherLine } from './serialize';
+import { mkdirDurable, recoverStaging, STAGING_DIR, StagingFile } from './staging';
+
+const gzip = promisify(zlib.gzip);
+/** `YYYY-MM-DD HH` at the start of a Panther timestamp. */
+const PANTHER_HOUR = /^\d{4}-\d{2}-\d{2} \d{2}/;
+
+interface Group {
+  readonly folder: string;
+  readonly hour: string;
+  readonly lines: string[];
+}
+
+export class PantherExporter implements Exporter {
+  private readonly root: string;
+  private readonly files = new Map<string, StagingFile>();
+  private readonly folders = new Map<string, string>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private state: 'new' | 'started' | 'stopped' = 'new';
+
+  constructor(private readonly config: PantherExporterConfig, private readonly ctx: CreateContext) {
+    this.root = path.resolve(config.directory);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    await mkdirDurable(path.join(this.root, STAGING_DIR));
+    const report = await recoverStaging(this.root);
+    if (report.recovered > 0) {
+      this.ctx.logger.warn(`${this.root}: completed ${report.recovered} file(s) left by a previous run; ${report.droppedBytes} unacknowledged bytes of torn writes dropped`);
+    }
+    if (report.foreign.length > 0) this.ctx.logger.warn(`${path.join(this.root, STAGING_DIR)}: ignoring files that are not ours: ${report.foreign.slice(0, 3).join(', ')}`);
+    const tick = Math.max(50, Math.min(1000, Math.floor(this.config.max_file_age / 4)));
+    this.timer = setInterval(() => { void this.serially(() => this.rotateAged()).catch(() => undefined); }, tick);
+    this.timer.unref();
+    this.state = 'started';
+  }
+
+  async export(records: readonly LogRecord[]): Promise<ExportResult> {
+    if (this.state !== 'started') {
+      return { kind: 'retryable', error: new RetryableError('shutdown', `${this.ctx.id}: exporter is not running`) };
+    }
+    const failed: RecordFailure[] = [];
+    const groups = this.group(records, failed);
+    try {
+      const members = await Promise.all(groups.map((g) => gzip(g.lines.join('\n') + '\n', { level: this.config.compression_level })));
+      await this.serially(() => this.write(groups, members));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      return { kind: 'retryable', error: new RetryableError('io_error', `${this.root}: writing Panther files failed: ${code}: ${errorMessage(err)}`, { cause: err }) };
+    }
+    return failed.length === 0 ? EXPORT_SUCCESS : { kind: 'rejected', failed };
+  }
+
+  /** Serializes records and groups them by log type and hour; records that cannot be written go to `failed`. */
+  private group(records: readonly LogRecord[], failed: RecordFailure[]): Group[] {
+    const groups = new Map<string, Group>();
+    for (const record of records) {
+      const p = record.panther;
+      const logType = p?.p_log_type;
+      const time = p?.p_event_time;
+      if (p === undefined || typeof logType !== 'string' || typeof time !== 'string' || !PANTHER_HOUR.test(time)) {
+        const reason = p === undefined
+          ? 'record has no Panther view: put the schema processor before the panther exporter in this pipeline'
+          : `record has no usable p_log_type/p_event_time (${JSON.stringify(time)})`;
+        failed.push({ record, code: 'export_rejected', reason, component: this.ctx.id });
+        continue;
+      }
+      let line: string;
+      try {
+        line = toPantherLine(p);
+      } catch (err) {
+        failed.push({ record, code: 'export_rejected', reason: `cannot serialize: ${errorMessage(err)}`, component: this.ctx.id });
+        continue;
+      }
+      const hour = time.slice(0, 13);
+      const key = `${logType}\n${hour}`;
+      let g = groups.get(key);
+      if (g === undefined) {
+        g = { folder: this.folderOf(logType), hour, lines: [] };
+        groups.set(key, g);
+      }
+      g.lines.push(line);
+    }
+    return [...groups.values()];
+  }
+
+  private folderOf(logType: string): string {
+    let f = this.folders.get(logType);
+    if (f === undefined) this.folders.set(logType, (f = logTypeFolder(logType)));
+    return f;
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const done = this.tail.then(task);
+    this.tail = done.catch(() => undefined);
+    return done;
+  }
+
+  private async write(groups: Group[], members: Buffer[]): Promise<void> {
+    for (let i = 0; i < groups.length; i++) {
+      const { folder, hour } = groups[i];
+      const key = `${folder}/${hour}`;
+      const file = this.files.get(key) ?? (await this.open(key, folder, hour));
+      try {
+        await file.append(members[i]);
+      } catch (err) {
+        if (file.broken) await this.complete(key, file);
+        throw err;
+      }
+      if (file.size >= this.config.max_file_size) await this.complete(key, file);
+    }
+  }
+
+  private async open(key: string, folder: string, hour: string): Promise<StagingFile> {
+    if (this.files.size >= this.config.max_open_files) {
+      let lru: [string, StagingFile] | undefined;
+      for (const entry of this.files) if (lru === undefined || entry[1].lastWrite < lru[1].lastWrite) lru = entry;
+      await this.complete(...lru!);
+    }
+    const file = await StagingFile.create(this.root, folder, hour);
+    this.files.set(key, file);
+    return file;
+  }
+
+  /** Publishes a file. A failure leaves it durable in staging, for the next start to complete. */
+  private async complete(key: string, file: StagingFile): Promise<void> {
+    this.files.delete(key);
+    try {
+      await file.complete();
+    } catch (err) {
+      this.ctx.logger.rateLimited('complete', 'error', `${file.stagingPath}: could not move to ${file.finalPath} (kept in staging, completed at next start): ${errorMessage(err)}`);
+    }
+  }
+
+  private async rotateAged(): Promise<void> {
+    const now = Date.now();
+    for (const [key, file] of [...this.files]) {
+      if (now - file.opened >= this.config.max_file_age) await this.complete(key, file);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.serially(async () => {
+      for (const [key, file] of [...this.files]) await this.complete(key, file);
+    });
+  }
+}

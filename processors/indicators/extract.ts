@@ -1,0 +1,175 @@
+/**
+ * Panther's indicator rules, value by value: what each schema indicator kind contributes to which
+ * p_any_* list. Pure functions over strings, so property tests can hammer them directly.
+ */
+import net from 'node:net';
+import type { IndicatorKind } from '../../core/panther/schema';
+
+/** p_any_* fields in the order Panther writes them. */
+export const INDICATOR_FIELDS = [
+  'p_any_ip_addresses', 'p_any_domain_names', 'p_any_sha1_hashes', 'p_any_md5_hashes',
+  'p_any_sha256_hashes', 'p_any_trace_ids', 'p_any_aws_account_ids', 'p_any_aws_instance_ids',
+  'p_any_aws_arns', 'p_any_aws_tags', 'p_any_emails', 'p_any_usernames', 'p_any_mac_addresses',
+] as const;
+export type IndicatorField = (typeof INDICATOR_FIELDS)[number];
+
+const IP = 0;
+const DOMAIN = 1;
+const SLOT: Record<IndicatorField, number> = Object.fromEntries(INDICATOR_FIELDS.map((f, i) => [f, i])) as Record<IndicatorField, number>;
+
+/** Collects values per p_any_* field for one record; `lists[i]` belongs to INDICATOR_FIELDS[i]. */
+export class IndicatorSet {
+  readonly lists: (string[] | undefined)[] = new Array(INDICATOR_FIELDS.length).fill(undefined);
+  /** Slots holding a list, so a record with two lists costs two steps, not thirteen. */
+  readonly touched: number[] = [];
+
+  add(slot: number, value: string): void {
+    const list = this.lists[slot];
+    if (list === undefined) {
+      this.lists[slot] = [value];
+      this.touched.push(slot);
+    } else list.push(value);
+  }
+
+  clear(): void {
+    for (const slot of this.touched) this.lists[slot] = undefined;
+    this.touched.length = 0;
+  }
+
+  /** Deduplicated, sorted list for a field, or undefined when it would be empty (then omitted). */
+  result(slot: number): string[] | undefined {
+    const list = this.lists[slot];
+    if (list === undefined) return undefined;
+    if (list.length === 1) return list;
+    list.sort(byteOrder);
+    let w = 1;
+    for (let r = 1; r < list.length; r++) if (list[r] !== list[w - 1]) list[w++] = list[r];
+    list.length = w;
+    return list;
+  }
+}
+
+/**
+ * Byte-wise order of the UTF-8 encodings, as Panther sorts. Differs from JS's default UTF-16 order
+ * only when a string has characters from U+E000 upwards next to ones beyond U+FFFF.
+ */
+function byteOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800-DFFF) encode code points above every BMP character.
+    const xs = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x >= 0xe000 ? x - 0x800 : x;
+    const ys = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y >= 0xe000 ? y - 0x800 : y;
+    return xs - ys;
+  }
+  return a.length - b.length;
+}
+
+export function isIp(text: string): boolean {
+  // Hot path: most values are host names; only digits-and-dots or a colon can be an address,
+  // so the (regex-based) net.isIP runs only on candidates.
+  let colon = false;
+  let hexLetter = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20; // lower-cases letters; digits, '.' and ':' unchanged
+    if (c === 0x3a) { colon = true; break; }
+    if (c >= 0x61 && c <= 0x66) hexLetter = true;
+    else if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
+  }
+  if (!colon) return !hexLetter && net.isIPv4(text);
+  // Node accepts IPv6 zone ids (`fe80::1%eth0`); Go's net.ParseIP, which Panther uses, does not.
+  return net.isIPv6(text) && !text.includes('%');
+}
+
+const DOMAIN_TEXT = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$/;
+const NUMERIC_LAST_LABEL = /(?:^|\.)\d+\.?$/;
+
+/** A host name, not junk and not a malformed IPv4 address such as 1.2.3.999. */
+export function isDomain(text: string): boolean {
+  return DOMAIN_TEXT.test(text) && !NUMERIC_LAST_LABEL.test(text);
+}
+
+const PORT = /^\d{0,5}$/;
+
+/**
+ * The host part of `host:port`, `[v6]:port`, `[v6]`, a bare IP or a bare name; '' for junk such as
+ * `[::1]x`. A bare IPv6 address is never split at its last colon.
+ */
+export function stripPort(text: string): string {
+  if (text.charCodeAt(0) === 0x5b /* [ */) {
+    const close = text.indexOf(']');
+    if (close < 0) return '';
+    const rest = text.slice(close + 1);
+    if (rest !== '' && !(rest[0] === ':' && PORT.test(rest.slice(1)))) return '';
+    return text.slice(1, close);
+  }
+  const colon = text.indexOf(':');
+  if (colon < 0 || isIp(text)) return text;
+  if (colon !== text.lastIndexOf(':')) return text;
+  return PORT.test(text.slice(colon + 1)) ? text.slice(0, colon) : text;
+}
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * The host of a URL as written (like Go's url.URL.Hostname(), no case or IPv6 canonicalization):
+ * the authority after `scheme://`, without credentials and port. Without a scheme
+ * (`db.example.com:5432/x`) the text up to the path is taken as host[:port].
+ */
+export function urlHost(text: string): string {
+  const scheme = SCHEME.exec(text);
+  const rest = scheme === null ? text : text.slice(scheme[0].length);
+  const end = rest.search(/[/?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  return stripPort(at < 0 ? authority : authority.slice(at + 1));
+}
+
+function addHost(set: IndicatorSet, host: string): void {
+  if (host === '') return;
+  if (isIp(host)) set.add(IP, host);
+  else if (isDomain(host)) set.add(DOMAIN, host);
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const AWS_ACCOUNT = /^\d{12}$/;
+const AWS_INSTANCE = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const HEX = /^[0-9a-fA-F]+$/;
+const MAC = /^[0-9a-fA-F]{2}(?:[:-][0-9a-fA-F]{2}){5}$/;
+
+function hexOf(length: number, slot: number) {
+  return (set: IndicatorSet, v: string) => { if (v.length === length && HEX.test(v)) set.add(slot, v); };
+}
+
+/** One extractor per indicator kind; the value is already trimmed and non-empty. */
+export const EXTRACTORS: Record<IndicatorKind, (set: IndicatorSet, value: string) => void> = {
+  ip: (set, v) => { if (isIp(v)) set.add(IP, v); },
+  net_addr: (set, v) => addHost(set, stripPort(v)),
+  hostname: (set, v) => addHost(set, v),
+  domain: (set, v) => addHost(set, v),
+  url: (set, v) => addHost(set, urlHost(v)),
+  trace_id: (set, v) => set.add(SLOT.p_any_trace_ids, v),
+  username: (set, v) => set.add(SLOT.p_any_usernames, v),
+  email: (set, v) => { if (EMAIL.test(v)) set.add(SLOT.p_any_emails, v); },
+  aws_arn: (set, v) => { if (v.startsWith('arn:')) set.add(SLOT.p_any_aws_arns, v); },
+  aws_account_id: (set, v) => { if (AWS_ACCOUNT.test(v)) set.add(SLOT.p_any_aws_account_ids, v); },
+  aws_instance_id: (set, v) => { if (AWS_INSTANCE.test(v)) set.add(SLOT.p_any_aws_instance_ids, v); },
+  aws_tag: (set, v) => set.add(SLOT.p_any_aws_tags, v),
+  md5: hexOf(32, SLOT.p_any_md5_hashes),
+  sha1: hexOf(40, SLOT.p_any_sha1_hashes),
+  sha256: hexOf(64, SLOT.p_any_sha256_hashes),
+  mac: (set, v) => { if (MAC.test(v)) set.add(SLOT.p_any_mac_addresses, v); },
+};
+
+/** Adds what `value` (a string, or a number/bool written as one) yields for `kinds`. */
+export function extractInto(set: IndicatorSet, kinds: readonly IndicatorKind[], value: unknown): void {
+  let text: string;
+  if (typeof value === 'string') text = value.trim();
+  else if (typeof value === 'number' || typeof value === 'bigint') text = String(value);
+  else return;
+  if (text === '') return;
+  for (const k of kinds) EXTRACTORS[k](set, text);
+}

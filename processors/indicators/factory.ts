@@ -1,0 +1,20 @@
+import type { ProcessorFactory } from '../../core/component';
+import { bundledSchemaPath, loadPantherSchema } from '../../core/panther/schema';
+import { indicatorsProcessorConfig } from './config';
+import { IndicatorsProcessor } from './indicators-processor';
+
+export const indicatorsProcessorFactory: ProcessorFactory<typeof indicatorsProcessorConfig> = {
+  kind: 'processor',
+  type: 'indicators',
+  description: 'Adds Panther\'s p_any_* indicator lists (IPs, domains, trace ids, usernames...) from the schema\'s indicator fields.',
+  configShape: indicatorsProcessorConfig,
+  validate(config) {
+    try {
+      loadPantherSchema(config.schema_file ?? bundledSchemaPath());
+      return [];
+    } catch (err) {
+      return (err as Error).message.split('\n').map((line) => `schema_file: ${line}`);
+    }
+  },
+  create: (config, ctx) => new IndicatorsProcessor(config, ctx),
+};
