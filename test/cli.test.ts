@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { tmpDir } from './support/service';
 
 const ROOT = path.resolve('.');
@@ -48,6 +49,12 @@ function otlpRecords(file: string): any[] {
     .flatMap((l) => JSON.parse(l).resourceLogs.flatMap((rl: any) => rl.scopeLogs.flatMap((sl: any) => sl.logRecords)));
 }
 
+/** Every line of every .json.gz file under `dir`. */
+function gunzipLines(dir: string): string[] {
+  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json.gz') && !f.includes('.staging'));
+  return files.flatMap((f) => zlib.gunzipSync(fs.readFileSync(path.join(dir, f))).toString('utf8').split('\n').filter(Boolean));
+}
+
 const attr = (r: any, key: string) => r.attributes.find((a: any) => a.key === key)?.value;
 
 describe('CLI', () => {
@@ -60,20 +67,28 @@ describe('CLI', () => {
     const exported = otlpRecords(path.join(dir, 'out', 'teleport.otlp.jsonl'));
     const dead = otlpRecords(path.join(dir, 'out', 'dead-letter.jsonl'));
     assert.equal(exported.length, good);
-    assert.equal(dead.length, bad);
+    const deadOf = (pipeline: string) => dead.filter((d) => attr(d, 'teleport_otel.pipeline').stringValue === pipeline);
+    assert.equal(deadOf('logs/teleport').length, bad);
     for (const d of dead) {
       assert.match(attr(d, 'teleport_otel.source.position').stringValue, /examples\/teleport-log\/[^/]+\/\d{4}-\d\d-\d\d\.00:00:00\.log:\d+$/);
-      assert.match(attr(d, 'error.message').stringValue, /^not (valid JSON|a JSON object)/);
+      assert.ok(attr(d, 'error.message').stringValue.length > 0);
     }
+    for (const d of deadOf('logs/teleport')) assert.match(attr(d, 'error.message').stringValue, /^not (valid JSON|a JSON object)/);
+    // The Panther pipeline refuses the malformed lines too, plus events its schema rejects.
+    const pantherDead = deadOf('logs/panther');
+    assert.ok(pantherDead.length > bad && pantherDead.some((d) => attr(d, 'error.type').stringValue === 'schema_violation'));
+    const pantherRows = gunzipLines(path.join(dir, 'out', 'panther'));
+    assert.equal(pantherRows.length + pantherDead.length, good + bad, 'every line is a Panther row or a dead letter');
     const summary = r.stderr.trim().split('\n').pop()!;
-    assert.match(summary, new RegExp(`logs/teleport: read ${good + bad}, exported ${good}, dead-lettered ${bad}$`));
+    assert.match(summary, new RegExp(`logs/teleport: read ${good + bad}, exported ${good}, dead-lettered ${bad}; ` +
+      `logs/panther: read ${good + bad}, exported ${pantherRows.length}, dead-lettered ${pantherDead.length}$`));
     assert.match(r.stdout, /session\.start\s+\d+/, 'debug exporter prints counts per event type');
   });
 
   it('validate: exit 0 on the default config, and one line per mistake otherwise', () => {
     const ok = cli(['validate', '-c', 'pipeline.yaml']);
     assert.equal(ok.status, 0, ok.stderr);
-    assert.match(ok.stdout, /pipeline\.yaml: valid \(1 pipeline\)/);
+    assert.match(ok.stdout, /pipeline\.yaml: valid \(2 pipelines\)/);
 
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, 'bad.yaml'), `
@@ -116,6 +131,7 @@ service:
 
   it('serves /metrics and /healthz, and stops gracefully on SIGTERM with a summary', async () => {
     const dir = sandbox();
+    const { good, bad } = exampleLines();
     const port = await freePort();
     const child = spawn(process.execPath, [BIN, 'run', '-c', 'pipeline.yaml', '--metrics-port', String(port)], { cwd: dir });
     let stderr = '';
@@ -124,9 +140,10 @@ service:
     const metrics = await poll(async () => {
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       const text = await res.text();
-      return /teleport_otel_exported_records_total\{kind="exporter",component="file\/otlp"\} [1-9]/.test(text) ? text : undefined;
+      return new RegExp(String.raw`teleport_otel_accepted_records_total\{kind="receiver",component="filelog/teleport"\} ${good + bad}\b`).test(text) ? text : undefined;
     });
-    assert.match(metrics, /teleport_otel_dead_lettered_records_total\{pipeline="logs\/teleport"\} 4/);
+    assert.match(metrics, new RegExp(String.raw`teleport_otel_dead_lettered_records_total\{pipeline="logs/teleport"\} ${bad}\b`));
+    assert.match(metrics, /teleport_otel_accepted_records_total\{kind="processor",component="logs\/panther\/schema"\} [1-9]/);
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.on('exit', r));

@@ -72,11 +72,13 @@ export class OtlpHttpExporter implements Exporter {
     const c = this.config;
     this.transport = new HttpTransport({
       url: logsUrl(c), headers: c.headers, timeoutMs: c.timeout, tls: c.tls,
-      maxSockets: c.sending_queue.num_consumers,
+      maxSockets: c.sending_queue.num_consumers, configPath: `exporters.${this.ctx.id}`,
     });
     if (c.sending_queue.storage !== undefined) {
       const queue = new DiskQueue(path.resolve(c.sending_queue.storage), c.sending_queue.max_size, this.ctx.id);
-      await queue.open();
+      await queue.open().catch((err: NodeJS.ErrnoException) => {
+        throw new Error(`exporters.${this.ctx.id}.sending_queue.storage: cannot use ${queue.dir}: ${err.code ?? err.message}`);
+      });
       if (queue.length > 0) this.logger.info(`resuming ${queue.length} batches (${queue.records} records) left in the on-disk queue ${queue.dir}`);
       this.queue = queue;
       this.sender = new QueueSender(queue, this.transport, this.retryPolicy, this.logger, {

@@ -28,6 +28,8 @@ export interface TransportOptions {
   readonly timeoutMs: number;
   readonly maxSockets: number;
   readonly tls: { ca_file?: string; cert_file?: string; key_file?: string; insecure_skip_verify: boolean };
+  /** Config path of this exporter (`exporters.otlphttp`), to name a bad TLS file in errors. */
+  readonly configPath: string;
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -49,9 +51,9 @@ export class HttpTransport {
       const { tls } = options;
       this.agent = new https.Agent({
         ...agentOptions,
-        ca: tls.ca_file === undefined ? undefined : readPem(tls.ca_file, 'tls.ca_file'),
-        cert: tls.cert_file === undefined ? undefined : readPem(tls.cert_file, 'tls.cert_file'),
-        key: tls.key_file === undefined ? undefined : readPem(tls.key_file, 'tls.key_file'),
+        ca: tls.ca_file === undefined ? undefined : readPem(tls.ca_file, `${options.configPath}.tls.ca_file`),
+        cert: tls.cert_file === undefined ? undefined : readPem(tls.cert_file, `${options.configPath}.tls.cert_file`),
+        key: tls.key_file === undefined ? undefined : readPem(tls.key_file, `${options.configPath}.tls.key_file`),
         rejectUnauthorized: !tls.insecure_skip_verify,
       });
       this.request = https.request;
