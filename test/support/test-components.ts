@@ -7,6 +7,7 @@ import type { CreateContext, Processor, ProcessorFactory, ProcessResult, Receive
 import { int, list, optional, str, type Infer } from '../../core/config/schema';
 import { OrderedAcks } from '../../core/ordered-acks';
 import { newRecord, nowUnixNano, type LogRecord } from '../../core/record';
+import { startOrder } from './test-exporter';
 
 const receiverShape = {
   lines: list(str({ doc: 'a line', nonEmpty: false }), { doc: 'Lines to emit, in order.', default: [] }),
@@ -27,6 +28,7 @@ export class TestReceiver implements Receiver {
   }
 
   async start(host: ReceiverHost): Promise<void> {
+    startOrder.push('receiver');
     this.done = this.play(host);
     this.done.catch(() => undefined);
   }

@@ -21,6 +21,9 @@ const shape = {
   retry_interval: duration({ doc: 'Retry delay the core uses for this exporter.', default: '20ms' }),
 };
 
+/** Components append here when they start, so tests can check the start order. */
+export const startOrder: string[] = [];
+
 export class TestExporter implements Exporter {
   static readonly instances = new Map<string, TestExporter>();
   readonly retryPolicy: RetryPolicy;
@@ -36,6 +39,7 @@ export class TestExporter implements Exporter {
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
+    startOrder.push(`exporter ${this.config.path ?? ''}`.trim());
     if (this.config.path) {
       fs.mkdirSync(path.dirname(this.config.path), { recursive: true });
       this.fd = fs.openSync(this.config.path, 'a');
