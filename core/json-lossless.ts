@@ -7,9 +7,23 @@
 
 /** True when `text` has a run of 16+ digits: the only way a JSON number can exceed 2^53 exactly. */
 export function mayHoldUnsafeInteger(text: string): boolean {
-  return UNSAFE_DIGITS.test(text);
+  // Runs on every line: any 16 consecutive characters include exactly one position p with
+  // p % 16 === 15, so only those are read, and only a digit there costs a look around it.
+  const n = text.length;
+  for (let p = 15; p < n; p += 16) {
+    if (!isDigit(text.charCodeAt(p))) continue;
+    let start = p;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    let end = p + 1;
+    while (end < n && isDigit(text.charCodeAt(end))) end++;
+    if (end - start >= 16) return true;
+  }
+  return false;
 }
-const UNSAFE_DIGITS = /\d{16}/;
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
 
 /** Parses `text` like JSON.parse, but integers outside the safe range come back as bigint. */
 export function parseLossless(text: string): unknown {

@@ -8,6 +8,7 @@ import { debugExporterFactory } from '../exporters/debug/factory';
 import { fileExporterFactory } from '../exporters/file/factory';
 import { schemaProcessorFactory } from '../processors/schema/factory';
 import { indicatorsProcessorFactory } from '../processors/indicators/factory';
+import { ecsProcessorFactory } from '../processors/ecs/factory';
 import { pantherExporterFactory } from '../exporters/panther/factory';
 import { otlphttpExporterFactory } from '../exporters/otlphttp/factory';
 
@@ -17,6 +18,7 @@ export const registry = new Registry([
   // processors
   schemaProcessorFactory,
   indicatorsProcessorFactory,
+  ecsProcessorFactory,
   // exporters
   debugExporterFactory,
   fileExporterFactory,

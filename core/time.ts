@@ -61,6 +61,8 @@ const NINE_ZEROS = '000000000';
  * by far the common case, is rewritten as text without any date arithmetic.
  */
 export function rfc3339ToPantherTime(text: string): string | undefined {
+  const utc = utcToPantherTime(text);
+  if (utc !== undefined) return utc === '' ? undefined : utc;
   const m = STRICT_RFC3339.exec(text);
   if (m === null) return undefined;
   const year = Number(m[1]);
@@ -74,4 +76,36 @@ export function rfc3339ToPantherTime(text: string): string | undefined {
   if (Number(m[9]) > 23 || Number(m[10]) > 59) return undefined;
   const nanos = rfc3339ToUnixNano(text);
   return nanos === undefined ? undefined : formatPantherTime(nanos);
+}
+
+/**
+ * The hot path of rfc3339ToPantherTime, without a regex or its match array: `YYYY-MM-DDTHH:MM:SS`,
+ * an optional fraction and `Z`. Returns the Panther time, '' when the text has this layout but is
+ * no valid time, or undefined when it has another layout (left to the full parser).
+ */
+function utcToPantherTime(text: string): string | undefined {
+  const n = text.length;
+  if (n < 20 || n > 30 || n === 21 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return undefined;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */
+    || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
+  if (n > 20 && text.charCodeAt(19) !== 0x2e /* . */) return undefined;
+  for (let i = 0; i < n - 1; i++) {
+    if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16 || i === 19) continue;
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  const year = num(text, 0, 4);
+  const month = num(text, 5, 7);
+  const day = num(text, 8, 10);
+  if (month < 1 || month > 12 || day < 1 || num(text, 11, 13) > 23 || num(text, 14, 16) > 59 || num(text, 17, 19) > 59) return '';
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return '';
+  const frac = n === 20 ? NINE_ZEROS : text.slice(20, n - 1) + NINE_ZEROS.slice(n - 21);
+  return `${text.slice(0, 10)} ${text.slice(11, 19)}.${frac}`;
+}
+
+function num(text: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + text.charCodeAt(i) - 0x30;
+  return v;
 }

@@ -3,7 +3,7 @@
  * fields, 64-bit integers as decimal strings, attributes as `{key, value: {stringValue|...}}`.
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
-import { clusterNameOf, toOtlpLogRecord } from './log-record';
+import { clusterNameOf, eventTimeUnixNano, severityOf } from './log-record';
 
 export type JsonAnyValue =
   | { stringValue: string }
@@ -39,36 +39,67 @@ export interface ResourceOptions {
   readonly scopeVersion: string;
 }
 
-/** One ExportLogsServiceRequest, records grouped by resource (Teleport cluster). */
-export function toExportLogsServiceRequest(records: readonly LogRecord[], resource: ResourceOptions): object {
-  const groups = new Map<string | undefined, object[]>();
+/**
+ * One ExportLogsServiceRequest as JSON text, records grouped by resource (Teleport cluster). Built
+ * as a string rather than an object tree for JSON.stringify: this runs once per record on the
+ * hot path, and the body (the raw line) is escaped exactly once. Field by field it is the mapping
+ * of log-record.ts (toOtlpLogRecord); test/core/otlp-json.test.ts holds the two together.
+ */
+export function encodeExportLogsServiceRequest(records: readonly LogRecord[], resource: ResourceOptions): string {
+  const groups = new Map<string | undefined, string[]>();
+  const observed = new ObservedTimeCache();
   for (const record of records) {
     const cluster = clusterNameOf(record);
     let group = groups.get(cluster);
     if (!group) groups.set(cluster, (group = []));
-    group.push(toJsonLogRecord(record));
+    group.push(encodeLogRecord(record, observed));
   }
-  const resourceLogs = [];
+  const scope = JSON.stringify({ name: resource.scopeName, version: resource.scopeVersion });
+  const resourceLogs: string[] = [];
   for (const [cluster, logRecords] of groups) {
     const attrs: Attributes = cluster === undefined ? resource.attributes : { ...resource.attributes, 'teleport.cluster.name': cluster };
-    resourceLogs.push({
-      resource: { attributes: toJsonAttributes(attrs) },
-      scopeLogs: [{ scope: { name: resource.scopeName, version: resource.scopeVersion }, logRecords }],
-    });
+    resourceLogs.push(`{"resource":{"attributes":${JSON.stringify(toJsonAttributes(attrs))}},"scopeLogs":[{"scope":${scope},"logRecords":[${logRecords.join(',')}]}]}`);
   }
-  return { resourceLogs };
+  return `{"resourceLogs":[${resourceLogs.join(',')}]}`;
 }
 
-function toJsonLogRecord(record: LogRecord): object {
-  const r = toOtlpLogRecord(record);
-  const out: Record<string, unknown> = {
-    timeUnixNano: r.timeUnixNano.toString(),
-    observedTimeUnixNano: r.observedTimeUnixNano.toString(),
-    severityNumber: r.severityNumber,
-  };
-  if (r.severityText !== '') out.severityText = r.severityText;
-  out.body = { stringValue: r.body };
-  out.attributes = toJsonAttributes(r.attributes);
-  if (r.eventName !== '') out.eventName = r.eventName;
-  return out;
+/** Records of one batch were mostly read at the same instant: convert that bigint once. */
+class ObservedTimeCache {
+  private last = -1n;
+  private text = '';
+  get(ns: bigint): string {
+    if (ns !== this.last) { this.last = ns; this.text = ns.toString(); }
+    return this.text;
+  }
+}
+
+function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache): string {
+  const event = record.event;
+  const [severityNumber, severityText] = severityOf(event?.code);
+  const time = eventTimeUnixNano(event);
+  let s = `{"timeUnixNano":"${time}","observedTimeUnixNano":"${observed.get(record.observedTimeUnixNano)}","severityNumber":${severityNumber}`;
+  if (severityText !== '') s += `,"severityText":${JSON.stringify(severityText)}`;
+  s += `,"body":{"stringValue":${JSON.stringify(record.raw)}},"attributes":[`;
+  let first = true;
+  const attributes = record.attributes;
+  for (const key in attributes) {
+    s += `${first ? '' : ','}{"key":${JSON.stringify(key)},"value":${encodeAnyValue(attributes[key])}}`;
+    first = false;
+  }
+  const uid = event?.uid;
+  if (typeof uid === 'string' && uid !== '') s += `${first ? '' : ','}{"key":"log.record.uid","value":{"stringValue":${JSON.stringify(uid)}}}`;
+  s += ']';
+  const name = event?.event;
+  if (typeof name === 'string' && name !== '') s += `,"eventName":${JSON.stringify(name)}`;
+  return s + '}';
+}
+
+function encodeAnyValue(v: AttributeValue): string {
+  switch (typeof v) {
+    case 'string': return `{"stringValue":${JSON.stringify(v)}}`;
+    case 'boolean': return `{"boolValue":${v}}`;
+    case 'bigint': return `{"intValue":"${v}"}`;
+    case 'number': return Number.isInteger(v) ? `{"intValue":"${v}"}` : `{"doubleValue":${Number.isFinite(v) ? v : JSON.stringify(String(v))}}`;
+    default: return JSON.stringify(toJsonAnyValue(v));
+  }
 }

@@ -36,17 +36,21 @@ export function severityOf(code: unknown): [number, string] {
   return SEVERITY[letter] ?? [0, letter];
 }
 
-export function toOtlpLogRecord(record: LogRecord): OtlpLogRecord {
-  const event = record.event;
-  const [severityNumber, severityText] = severityOf(event?.code);
+/** The event's `time` as OTLP `timeUnixNano`; 0 (unknown) when absent, unparseable or out of range. */
+export function eventTimeUnixNano(event: LogRecord['event']): bigint {
   const time = typeof event?.time === 'string' ? rfc3339ToUnixNano(event.time) : undefined;
   // OTLP times are fixed64 (unsigned): Teleport's "never" (0001-01-01) cannot be encoded, so it
   // maps to 0 = unknown, like an absent time; the body keeps the original value.
-  const inRange = time !== undefined && time >= 0n && time <= MAX_FIXED64;
+  return time !== undefined && time >= 0n && time <= MAX_FIXED64 ? time : 0n;
+}
+
+export function toOtlpLogRecord(record: LogRecord): OtlpLogRecord {
+  const event = record.event;
+  const [severityNumber, severityText] = severityOf(event?.code);
   let attributes = record.attributes;
   if (typeof event?.uid === 'string' && event.uid !== '') attributes = { ...attributes, 'log.record.uid': event.uid };
   return {
-    timeUnixNano: inRange ? time : 0n,
+    timeUnixNano: eventTimeUnixNano(event),
     observedTimeUnixNano: record.observedTimeUnixNano,
     severityNumber,
     severityText,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXPORT_SUCCESS, type CreateContext, type Exporter, type ExportResult } from '../../core/component';
 import { RetryableError } from '../../core/errors';
-import { toExportLogsServiceRequest, type ResourceOptions } from '../../core/otlp/json';
+import { encodeExportLogsServiceRequest, type ResourceOptions } from '../../core/otlp/json';
 import type { LogRecord } from '../../core/record';
 import { SCOPE_NAME, VERSION } from '../../core/version';
 import type { FileExporterConfig } from './config';
@@ -45,7 +45,7 @@ export class FileExporter implements Exporter {
    * so several batches in flight cost one disk flush instead of one each.
    */
   export(records: readonly LogRecord[]): Promise<ExportResult> {
-    const text = JSON.stringify(toExportLogsServiceRequest(records, this.resource)) + '\n';
+    const text = encodeExportLogsServiceRequest(records, this.resource) + '\n';
     return new Promise((resolve) => {
       this.pending.push({ text, resolve });
       this.flushing ??= this.flushLoop();

@@ -33,10 +33,15 @@ export function indicatorTargets(fields: readonly FieldSpec[]): IndicatorTarget[
 export class IndicatorsProcessor implements Processor {
   readonly mutates = true;
   private readonly targets: IndicatorTarget[];
+  /** Targets by the top-level key they start at, in the normalized and in the raw record. */
+  private readonly byOutKey: Map<string, IndicatorTarget[]>;
+  private readonly byInKey: Map<string, IndicatorTarget[]>;
   private readonly set = new IndicatorSet();
 
   constructor(config: IndicatorsProcessorConfig, ctx: CreateContext) {
     this.targets = indicatorTargets(loadPantherSchema(config.schema_file ?? bundledSchemaPath()).fields);
+    this.byOutKey = byFirstKey(this.targets, (t) => t.outPath);
+    this.byInKey = byFirstKey(this.targets, (t) => t.inPath);
     void ctx;
   }
 
@@ -54,12 +59,19 @@ export class IndicatorsProcessor implements Processor {
     if (source === undefined) return;
     const set = this.set;
     set.clear();
-    for (const t of this.targets) {
-      const path = panther === undefined ? t.inPath : t.outPath;
-      const v = source[path[0]];
+    // One pass over the keys the record has (a couple of dozen) rather than a lookup per indicator
+    // field of the schema, most of which a given event lacks.
+    const byKey = panther === undefined ? this.byInKey : this.byOutKey;
+    for (const key in source) {
+      const targets = byKey.get(key);
+      if (targets === undefined || !Object.hasOwn(source, key)) continue;
+      const v = source[key];
       if (v === undefined) continue;
-      if (path.length === 1 && typeof v === 'string') extractInto(set, t.kinds, v);
-      else walk(set, t.kinds, v, path, 1);
+      for (const t of targets) {
+        const path = panther === undefined ? t.inPath : t.outPath;
+        if (path.length === 1 && typeof v === 'string') extractInto(set, t.kinds, v);
+        else walk(set, t.kinds, v, path, 1);
+      }
     }
     const touched = set.touched;
     if (touched.length === 0) return;
@@ -73,6 +85,17 @@ export class IndicatorsProcessor implements Processor {
       attributes[name] = list;
     }
   }
+}
+
+function byFirstKey(targets: readonly IndicatorTarget[], pathOf: (t: IndicatorTarget) => readonly string[]): Map<string, IndicatorTarget[]> {
+  const out = new Map<string, IndicatorTarget[]>();
+  for (const t of targets) {
+    const key = pathOf(t)[0];
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [t]);
+    else list.push(t);
+  }
+  return out;
 }
 
 function walk(set: IndicatorSet, kinds: readonly IndicatorKind[], v: unknown, path: readonly string[], depth: number): void {

@@ -14,6 +14,7 @@ import { formatPantherTime } from '../../core/time';
 import { ABSENT, compileValue, Failure, isEmptyContainer, setOwn, type Coerce } from './coerce';
 import type { SchemaProcessorConfig } from './config';
 import { nextRowId } from './row-id';
+import { ShapeCache } from './shapes';
 
 export class SchemaProcessor implements Processor {
   readonly mutates = true;
@@ -30,6 +31,11 @@ export class SchemaProcessor implements Processor {
   private readonly values: unknown[];
   private readonly stamp: Uint32Array;
   private generation = 0;
+  // Per-record scratch: indexes of the declared fields present, ascending; kept unknown keys and values.
+  private readonly present: number[] = [];
+  private readonly unknownKeys: string[] = [];
+  private readonly unknownValues: unknown[] = [];
+  private readonly shapes: ShapeCache;
 
   constructor(config: SchemaProcessorConfig, private readonly ctx: CreateContext) {
     this.schema = loadPantherSchema(config.schema_file ?? bundledSchemaPath());
@@ -45,6 +51,7 @@ export class SchemaProcessor implements Processor {
     this.stamp = new Uint32Array(fields.length);
     this.sourceId = config.source_id ?? nameBasedUuid(config.source_label);
     this.sourceLabel = config.source_label;
+    this.shapes = new ShapeCache(this.outNames, { logType: this.schema.logType, sourceId: this.sourceId, sourceLabel: this.sourceLabel });
   }
 
   private readonly sourceLabel: string;
@@ -83,14 +90,17 @@ export class SchemaProcessor implements Processor {
       }
     }
     const gen = ++this.generation === 0xffffffff ? this.resetGeneration() : this.generation;
-    const { values, stamp, index, coercers } = this;
-    const present: number[] = [];
-    let unknown: string[] | undefined;
+    const { values, stamp, index, coercers, present, unknownKeys, unknownValues } = this;
+    let count = 0;
+    let unknownCount = 0;
     for (const key in event) {
       const v = event[key];
       const i = index.get(key);
       if (i === undefined) {
-        if (this.keepUnknown && v !== null && v !== '' && !isEmptyContainer(v)) (unknown ??= []).push(key);
+        if (this.keepUnknown && v !== null && v !== '' && !isEmptyContainer(v)) {
+          unknownKeys[unknownCount] = key;
+          unknownValues[unknownCount++] = v;
+        }
         continue;
       }
       if (v === null || v === '' || v === undefined) continue;
@@ -99,24 +109,37 @@ export class SchemaProcessor implements Processor {
       if (c instanceof Failure) return `${key}${c.path}: ${c.message}`;
       values[i] = c;
       stamp[i] = gen;
-      present.push(i);
+      // Panther writes declared fields in schema order, whatever the order in the input line:
+      // insert in order (a record has a few dozen fields at most).
+      let j = count++;
+      while (j > 0 && present[j - 1] > i) { present[j] = present[j - 1]; j--; }
+      present[j] = i;
     }
     for (const i of this.required) {
       if (stamp[i] !== gen) return `${this.names[i]}: required field is missing`;
     }
-    // Panther writes declared fields in schema order, whatever the order in the input line.
-    present.sort((a, b) => a - b);
+    const eventTime = this.eventTime >= 0 && stamp[this.eventTime] === gen ? values[this.eventTime] : parseTime;
+    const build = this.shapes.builder(present, count, unknownKeys, unknownCount);
+    const out = build !== undefined
+      ? build(values, unknownValues, nextRowId(), eventTime, parseTime)
+      : this.buildGeneric(event, count, unknownCount, eventTime, parseTime);
+    // Drop references to this record's values so the scratch arrays keep nothing alive.
+    for (let k = 0; k < unknownCount; k++) unknownValues[k] = undefined;
+    return out;
+  }
+
+  /** The same object as a compiled builder makes, by keyed stores (shapes beyond the cache, `__proto__`). */
+  private buildGeneric(event: Record<string, unknown>, count: number, unknownCount: number, eventTime: unknown, parseTime: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const i of present) out[this.outNames[i]] = values[i];
-    if (unknown !== undefined) {
-      for (const key of unknown) {
-        // A kept key whose rewritten name collides with a declared one keeps its original name.
-        setOwn(out, pantherFieldName(key), key, event[key]);
-      }
+    for (let k = 0; k < count; k++) out[this.outNames[this.present[k]]] = this.values[this.present[k]];
+    for (let k = 0; k < unknownCount; k++) {
+      const key = this.unknownKeys[k];
+      // A kept key whose rewritten name collides with a declared one keeps its original name.
+      setOwn(out, pantherFieldName(key), key, event[key]);
     }
     out.p_log_type = this.schema.logType;
     out.p_row_id = nextRowId();
-    out.p_event_time = this.eventTime >= 0 && stamp[this.eventTime] === gen ? values[this.eventTime] : parseTime;
+    out.p_event_time = eventTime;
     out.p_parse_time = parseTime;
     out.p_source_id = this.sourceId;
     out.p_source_label = this.sourceLabel;

@@ -143,7 +143,7 @@ export class FilelogReceiver implements Receiver {
       if (!ok) file.retryAt = Date.now() + RETRY_DELAY_MS;
       if (final && ok) file.lostDrained = true;
     }, (err: unknown) => {
-      this.ctx.logger.rateLimited(`read:${file.path}`, 'warn', `${file.path}: read failed, retrying: ${errorMessage(err)}`);
+      this.ctx.logger.rateLimited(`read:${file.path}`, 'warn', `${errorMessage(err)} (retrying)`);
       file.retryAt = Date.now() + RETRY_DELAY_MS;
     }).finally(() => {
       file.busy = false;
@@ -156,6 +156,8 @@ export class FilelogReceiver implements Receiver {
   /** Opens (if needed) and reads one file; false when a batch failed and the file was rewound. */
   private async readFile(file: TrackedFile, final: boolean): Promise<boolean> {
     if (file.fd === undefined && !this.open(file)) return true;
+    // An archive is read whole each time; a broken one is retried only once it changed.
+    if (file.gzip) file.triedSize = file.lastSize;
     return file.read(final);
   }
 

@@ -150,15 +150,22 @@ export class TrackedFile implements LineSink {
    * it sent settled; returns false when a batch failed and the file was rewound to its checkpoint.
    */
   async read(final: boolean): Promise<boolean> {
-    const eof = this.gzip ? await this.readGzip() : await this.readPlain();
-    if (eof && this.failure === undefined && !this.ctx.stopping()) {
+    let eof = false;
+    let error: unknown;
+    try {
+      eof = this.gzip ? await this.readGzip() : await this.readPlain();
+    } catch (err) {
+      error = err;
+    }
+    if (error === undefined && eof && this.failure === undefined && !this.ctx.stopping()) {
       if (final || this.gzip) this.splitter.flush();
       this.cut();
       await this.sendReady();
     }
     await Promise.all(this.inFlight);
-    if (this.failure !== undefined) {
+    if (error !== undefined || this.failure !== undefined) {
       this.rewind();
+      if (error !== undefined) throw new Error(`${this.path}: ${describeReadError(error, this.gzip)}`, { cause: error });
       return false;
     }
     if (eof && this.gzip && this.ackedOffset === this.readOffset) {
@@ -184,7 +191,14 @@ export class TrackedFile implements LineSink {
   }
 
   private async readGzip(): Promise<boolean> {
-    const source = fs.createReadStream('', { fd: this.fd!, start: 0, autoClose: false, highWaterMark: CHUNK_BYTES });
+    // A stream of its own descriptor: a stream that fails closes its descriptor whatever autoClose says.
+    const fd = fs.openSync(this.path, 'r');
+    const st = fs.fstatSync(fd);
+    if (`${st.dev}:${st.ino}` !== this.key) {
+      fs.closeSync(fd);
+      return false; // replaced since the poll; the next poll sorts it out
+    }
+    const source = fs.createReadStream('', { fd, start: 0, autoClose: true, highWaterMark: CHUNK_BYTES });
     const gunzip = zlib.createGunzip({ chunkSize: CHUNK_BYTES });
     source.on('error', (err) => gunzip.destroy(err));
     source.pipe(gunzip);
@@ -264,4 +278,10 @@ export class TrackedFile implements LineSink {
     }
     this.fd = undefined;
   }
+}
+
+function describeReadError(error: unknown, gzip: boolean): string {
+  const e = error as NodeJS.ErrnoException;
+  if (gzip && typeof e.code === 'string' && e.code.startsWith('Z_')) return `gzip data is truncated or corrupt (${e.message}); lines before it were read`;
+  return `read failed: ${e.code ?? e.message}`;
 }

@@ -1,10 +1,12 @@
 /** The Teleport record -> OTLP/JSON mapping shared by the file and otlphttp exporters. */
 import assert from 'node:assert/strict';
-import { toExportLogsServiceRequest, toJsonAnyValue } from '../../core/otlp/json';
-import { severityOf } from '../../core/otlp/log-record';
+import { encodeExportLogsServiceRequest, toJsonAnyValue, toJsonAttributes } from '../../core/otlp/json';
+import { sampleEvents } from '../../bench/lib/generate';
+import { severityOf, toOtlpLogRecord } from '../../core/otlp/log-record';
 import { newRecord } from '../../core/record';
 import { decodeRecords } from '../../core/decode';
 
+const decode = (...args: Parameters<typeof encodeExportLogsServiceRequest>) => JSON.parse(encodeExportLogsServiceRequest(...args));
 const resource = { attributes: { 'service.name': 'teleport' }, scopeName: 'teleport-otel', scopeVersion: '0' };
 
 function recordOf(line: string) {
@@ -16,7 +18,7 @@ function recordOf(line: string) {
 describe('OTLP/JSON mapping', () => {
   it('maps time with full precision, severity, event name, raw body and uid', () => {
     const line = '{"code":"T1000W","event":"user.login","time":"2024-02-23T08:01:02.123456789Z","uid":"u-1","cluster_name":"c1"}';
-    const req = toExportLogsServiceRequest([recordOf(line)], resource) as any;
+    const req = decode([recordOf(line)], resource) as any;
     const rl = req.resourceLogs[0];
     assert.deepEqual(rl.resource.attributes, [
       { key: 'service.name', value: { stringValue: 'teleport' } },
@@ -34,14 +36,14 @@ describe('OTLP/JSON mapping', () => {
 
   it('groups records by cluster into one ResourceLogs each', () => {
     const lines = ['{"cluster_name":"a","event":"x"}', '{"cluster_name":"b","event":"x"}', '{"cluster_name":"a","event":"y"}', '{"event":"z"}'];
-    const req = toExportLogsServiceRequest(lines.map(recordOf), resource) as any;
+    const req = decode(lines.map(recordOf), resource) as any;
     assert.deepEqual(req.resourceLogs.map((r: any) => r.scopeLogs[0].logRecords.length), [2, 1, 1]);
   });
 
   it('leaves time 0 (unknown) when the event time is missing or not RFC 3339, with an offset converted', () => {
-    const bad = toExportLogsServiceRequest([recordOf('{"time":"yesterday"}')], resource) as any;
+    const bad = decode([recordOf('{"time":"yesterday"}')], resource) as any;
     assert.equal(bad.resourceLogs[0].scopeLogs[0].logRecords[0].timeUnixNano, '0');
-    const offset = toExportLogsServiceRequest([recordOf('{"time":"2024-02-23T10:00:00.5+02:00"}')], resource) as any;
+    const offset = decode([recordOf('{"time":"2024-02-23T10:00:00.5+02:00"}')], resource) as any;
     assert.equal(offset.resourceLogs[0].scopeLogs[0].logRecords[0].timeUnixNano, String(Date.parse('2024-02-23T08:00:00.5Z') * 1e6));
   });
 
@@ -51,6 +53,24 @@ describe('OTLP/JSON mapping', () => {
     assert.deepEqual(severityOf('T1000E'), [17, 'ERROR']);
     assert.deepEqual(severityOf('TX001S'), [0, 'S']);
     assert.deepEqual(severityOf(undefined), [0, '']);
+  });
+
+  it('agrees with toOtlpLogRecord on every bundled sample event', () => {
+    const lines = sampleEvents().map((e) => JSON.stringify(e));
+    const records = lines.map(recordOf);
+    records[0].attributes = { 'event.category': ['session'], 'client.port': 3022, 'x.ratio': 0.5, 'x.ok': true, 'x.map': { a: 'b' } };
+    const req = decode(records, resource) as any;
+    const encoded = req.resourceLogs.flatMap((rl: any) => rl.scopeLogs[0].logRecords);
+    const byBody = new Map(encoded.map((r: any) => [r.body.stringValue, r]));
+    for (const record of records) {
+      const expected = toOtlpLogRecord(record);
+      const got: any = byBody.get(record.raw);
+      assert.equal(got.timeUnixNano, expected.timeUnixNano.toString());
+      assert.equal(got.severityNumber, expected.severityNumber);
+      assert.equal(got.severityText ?? '', expected.severityText);
+      assert.equal(got.eventName ?? '', expected.eventName);
+      assert.deepEqual(got.attributes, toJsonAttributes(expected.attributes));
+    }
   });
 
   it('encodes attribute values as AnyValue', () => {

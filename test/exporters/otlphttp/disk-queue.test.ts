@@ -109,7 +109,9 @@ describe('otlphttp on-disk queue', function () {
     } finally {
       child.kill('SIGKILL');
     }
+    console.log('A', Date.now());
     await new Promise((r) => child.once('exit', r));
+    console.log('B', Date.now());
 
     sink.clearFault();
     const second = path.join(dir, 'second.yaml');
@@ -118,10 +120,12 @@ describe('otlphttp on-disk queue', function () {
     try {
       await sink.waitForRecords(n, 15_000);
       await waitUntil(() => queuedRecords(storage) === 0, 5000, 'the queue to empty');
-    } finally {
+    } catch (e) { console.log(sink.requests.map((r) => `${r.status}:${r.records}`).join(' '), fs.readdirSync(storage)); throw e; } finally {
       restarted.kill('SIGTERM');
     }
+    console.log('C', Date.now());
     assert.equal(await new Promise((r) => restarted.once('exit', r)), 0);
+    console.log('D', Date.now());
     assert.deepEqual([...new Set(uidsOf(sink))].sort(), Array.from({ length: n }, (_, i) => `k-${i}`).sort());
     assert.equal(sink.records.length, n, 'none twice');
   });
@@ -133,6 +137,6 @@ function runPipeline(config: string, dataDir: string): ChildProcess {
   const child = spawn(process.execPath, [entry, 'run', '-c', config, '--data-dir', dataDir, '--log-level', 'warn', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.on('exit', (code, signal) => { if (code !== 0 && signal === null && process.env.TEST_LOG) process.stderr.write(stderr); });
+  child.on('exit', (code, signal) => { if (process.env.TEST_LOG) process.stderr.write(`child exit ${code} ${signal}: ${stderr}`); });
   return child;
 }

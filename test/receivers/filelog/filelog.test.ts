@@ -85,6 +85,35 @@ describe('filelog receiver: reading', () => {
     assert.ok(readCheckpoints(storage).some((cp) => cp.complete && cp.path.endsWith('2024-02-20.log.gz')));
   });
 
+  it('a truncated archive: --once fails with one line naming it; following, it is finished once complete, nothing twice', async () => {
+    const dir = tmpDir();
+    const zlib = await import('node:zlib');
+    const f = path.join(dir, 'old.log.gz');
+    const whole = zlib.gzipSync(lines('g', 0, 20_000).join('\n') + '\n');
+    fs.writeFileSync(f, whole.subarray(0, Math.floor(whole.length / 2)));
+    const once = createReceiver({ include: [f] });
+    const c1 = new RecordingConsumer();
+    await once.start({ consumer: c1, once: true });
+    await assert.rejects(once.drained(), (err: Error) => {
+      assert.equal(err.message.split('\n').length, 1);
+      assert.match(err.message, new RegExp(`^filelog: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: gzip data is truncated or corrupt`));
+      return true;
+    });
+    await once.shutdown();
+    assert.ok(c1.records.length > 0, 'lines before the damage are read');
+
+    const c = new RecordingConsumer();
+    const r = createReceiver({ include: [f] });
+    await r.start({ consumer: c, once: false });
+    await waitFor('first half', () => c.records.length > 0);
+    await delay(100);
+    fs.writeFileSync(f, whole); // the compressor finished writing it
+    await waitFor('all lines', () => c.records.length >= 20_000);
+    await delay(100);
+    await r.shutdown();
+    assert.equal(exactlyOnce(c.lines, lines('g', 0, 20_000)), undefined);
+  });
+
   it('start_at: end skips what exists at start (from the last complete line) but reads files that appear later from 0', async () => {
     const dir = tmpDir();
     const f = path.join(dir, 'a.log');

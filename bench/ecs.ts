@@ -1,0 +1,90 @@
+/**
+ * ECS path against the floor (read + JSON.parse + JSON.stringify), in one run:
+ * - `decode -> ecs -> JSON.stringify(attributes)`: the processing work alone, in-process over the
+ *   same file (decode as the core does, the ecs processor, attributes serialized once);
+ * - `filelog -> file` and `filelog -> ecs -> file`: the real CLI, so the ecs processor's share of
+ *   the end-to-end cost is the difference between the two.
+ * Usage: node dist/bench/ecs.js [<events>]   (default 1,000,000).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeRecords } from '../core/decode';
+import { newRecord, type LogRecord } from '../core/record';
+import { silentLogger } from '../core/telemetry/logger';
+import { testTelemetry } from '../core/telemetry/metrics';
+import { EcsProcessor } from '../processors/ecs/ecs-processor';
+import { generateFile, repoRoot } from './lib/generate';
+import { measure, report, type Measurement } from './lib/measure';
+
+function processing(file: string): void {
+  const started = process.hrtime.bigint();
+  const ecs = new EcsProcessor({ categories_file: undefined, audit_prefix: 'teleport.audit' },
+    { id: 'ecs', logger: silentLogger, telemetry: testTelemetry('ecs'), dataDir: '.' });
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let carry = '';
+  let bytes = 0;
+  let line = 0;
+  for (;;) {
+    const read = fs.readSync(fd, buf, 0, buf.length, null);
+    if (read === 0) break;
+    const lines = (carry + buf.toString('utf8', 0, read)).split('\n');
+    carry = lines.pop() ?? '';
+    for (let i = 0; i < lines.length; i += 1000) {
+      const batch: LogRecord[] = lines.slice(i, i + 1000).filter((l) => l !== '').map((l) => newRecord(l, { source: file, line: ++line }, 0n));
+      for (const r of ecs.process(decodeRecords(batch).records).records) bytes += JSON.stringify(r.attributes).length;
+    }
+  }
+  fs.closeSync(fd);
+  if (bytes === 0) throw new Error('processed nothing');
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const usage = process.resourceUsage();
+  process.stdout.write(`BENCH ${JSON.stringify({ wallMs, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024, code: 0 })}\n`);
+}
+
+function measureProcessing(events: number, file: string): Measurement {
+  const r = spawnSync(process.execPath, [__filename, 'processing-job', file], { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (!line || r.status !== 0) throw new Error(`processing: failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  return { name: 'decode -> ecs -> stringify attrs', events, ...(JSON.parse(line.slice(6)) as Omit<Measurement, 'name' | 'events'>) };
+}
+
+function pipelineConfig(dir: string, input: string, name: string, processors: string[]): string {
+  const config = path.join(dir, `${name}.yaml`);
+  const checkpoints = path.join(dir, `checkpoints-${name}`);
+  fs.rmSync(checkpoints, { recursive: true, force: true });
+  const out = path.join(dir, `${name}.otlp.jsonl`);
+  fs.rmSync(out, { force: true });
+  fs.writeFileSync(config, `
+receivers:
+  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, storage: ${JSON.stringify(checkpoints)}}
+processors:
+  ecs: {}
+exporters:
+  file: {path: ${JSON.stringify(out)}}
+  file/dead-letter: {path: ${JSON.stringify(path.join(dir, `dead-letter-${name}.jsonl`))}}
+service:
+  pipelines:
+    logs: {receivers: [filelog], processors: [${processors.join(', ')}], exporters: [file], dead_letter: [file/dead-letter]}
+`);
+  return config;
+}
+
+function main(): void {
+  const events = Number(process.argv[2] ?? 1_000_000);
+  const dir = path.join(repoRoot(), 'bench', 'out');
+  const input = path.join(dir, `teleport-${events}.log`);
+  const size = generateFile(input, events);
+  process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average\n`);
+  const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
+  const results = [
+    measureProcessing(events, input),
+    measure('filelog -> file', events, ['pipeline', pipelineConfig(dir, input, 'ecs-baseline', [])]),
+    measure('filelog -> ecs -> file', events, ['pipeline', pipelineConfig(dir, input, 'filelog-ecs-file', ['ecs'])]),
+  ];
+  process.stdout.write(report(floor, results) + '\n');
+}
+
+if (process.argv[2] === 'processing-job') processing(process.argv[3]);
+else main();

@@ -1,0 +1,403 @@
+/**
+ * The ECS field mapping of one Teleport event, written into a record's attributes under dotted
+ * keys. One pass over the event's keys: a field with an ECS home is captured, everything else goes
+ * to `<audit prefix>.<key>` as it is (objects as maps, arrays as arrays, nulls dropped). Fields
+ * whose ECS home depends on the event type (`path`, `method`, Kubernetes resources...) are
+ * captured and placed after the pass, because `event` may come after them in the line.
+ * Never writes to the event: nested objects are shared with it read-only, or copied when they
+ * hold nulls (which OTLP attributes cannot carry).
+ */
+import type { AttributeValue, Attributes } from '../../core/record';
+import { splitAddress, type Endpoint } from './address';
+import type { Categorization } from './categories';
+import type { EcsOutcome } from './ecs-values';
+
+const F = {
+  event: 1, code: 2, uid: 3, ei: 4, time: 5, success: 6, status: 7,
+  addrRemote: 10, addrLocal: 11, serverAddr: 12, desktopAddr: 13, srcAddr: 14, dstAddr: 15, dstPort: 16,
+  tx: 17, rx: 18, proto: 19,
+  user: 20, login: 21, serverHostname: 22, serverId: 23, userAgent: 24, error: 25,
+  clusterName: 30, kubeCluster: 31, podName: 32, podNamespace: 33, containerName: 34, containerImage: 35,
+  resourceName: 36, resourceKind: 37, resourceNamespace: 38, verb: 39, requestPath: 40, responseCode: 41,
+  method: 50, path: 51, rawQuery: 52, statusCode: 53,
+  pid: 60, ppid: 61, program: 62, argv: 63, command: 64, exitCode: 65, returnCode: 66,
+} as const;
+
+const FIELDS = new Map<string, number>([
+  ['event', F.event], ['code', F.code], ['uid', F.uid], ['ei', F.ei], ['time', F.time],
+  ['success', F.success], ['status', F.status],
+  ['addr.remote', F.addrRemote], ['addr.local', F.addrLocal], ['server_addr', F.serverAddr],
+  ['desktop_addr', F.desktopAddr], ['src_addr', F.srcAddr], ['dst_addr', F.dstAddr], ['dst_port', F.dstPort],
+  ['tx', F.tx], ['rx', F.rx], ['proto', F.proto],
+  ['user', F.user], ['login', F.login], ['server_hostname', F.serverHostname], ['server_id', F.serverId],
+  ['user_agent', F.userAgent], ['error', F.error],
+  ['cluster_name', F.clusterName], ['kubernetes_cluster', F.kubeCluster], ['kubernetes_pod_name', F.podName],
+  ['kubernetes_pod_namespace', F.podNamespace], ['kubernetes_container_name', F.containerName],
+  ['kubernetes_container_image', F.containerImage], ['resource_name', F.resourceName],
+  ['resource_kind', F.resourceKind], ['resource_namespace', F.resourceNamespace], ['verb', F.verb],
+  ['request_path', F.requestPath], ['response_code', F.responseCode],
+  ['method', F.method], ['path', F.path], ['raw_query', F.rawQuery], ['status_code', F.statusCode],
+  ['pid', F.pid], ['ppid', F.ppid], ['program', F.program], ['argv', F.argv], ['command', F.command],
+  ['exitCode', F.exitCode], ['exit_code', F.exitCode], ['return_code', F.returnCode],
+]);
+
+/** Types whose `method`/`path`/`status_code`/`raw_query` describe an HTTP exchange. */
+function isHttpType(type: string): boolean {
+  return type === 'app.session.request' || type.startsWith('http.');
+}
+
+/** Types whose `path` names a file. */
+function isFileType(type: string): boolean {
+  return type === 'scp' || type === 'sftp' || type === 'sftp_summary' || type === 'session.disk';
+}
+
+export interface EcsMapResult {
+  /** The categorization, or undefined when the type is unknown (missing, empty, not in the table). */
+  readonly categorization: Categorization | undefined;
+  /** The Teleport type as read ('' when absent). */
+  readonly type: string;
+}
+
+type Resolve = (type: string) => Categorization | undefined;
+
+/**
+ * Maps events to ECS attributes. One instance per processor; `map` reuses internal scratch space,
+ * so it is not reentrant (processors run one batch at a time per instance).
+ */
+export class EcsMapper {
+  private readonly audit: string;
+  // Scratch slots for the fields placed after the pass; reset per event.
+  private slots: unknown[] = [];
+  private keys: string[] = [];
+  /**
+   * `<prefix>.<key>` per Teleport key, built once: a fresh concatenation per record would be
+   * flattened and hashed again when used as a property name. Bounded against junk keys.
+   */
+  private readonly auditKeys = new Map<string, string>();
+
+  constructor(private readonly resolve: Resolve, auditPrefix: string) {
+    this.audit = auditPrefix === '' ? '' : `${auditPrefix}.`;
+  }
+
+  private auditKey(key: string): string {
+    let full = this.auditKeys.get(key);
+    if (full === undefined) {
+      full = this.audit + key;
+      if (this.auditKeys.size < 10_000) this.auditKeys.set(key, full);
+    }
+    return full;
+  }
+
+  map(event: Readonly<Record<string, unknown>>, attrs: Attributes): EcsMapResult {
+    const slots = this.slots;
+    const keys = this.keys;
+    slots.length = 0;
+    keys.length = 0;
+    rel.ips.length = 0;
+    rel.users.length = 0;
+    rel.hosts.length = 0;
+    let type = '';
+    let code: unknown;
+    let success: unknown;
+    let status: unknown;
+
+    for (const key in event) {
+      const value = event[key];
+      const id = FIELDS.get(key);
+      if (id === undefined) {
+        putAudit(attrs, this.auditKey(key), value);
+        continue;
+      }
+      switch (id) {
+        case F.event:
+          if (typeof value === 'string') type = value;
+          else putAudit(attrs, this.auditKey(key), value);
+          break;
+        case F.code: code = value; putString(attrs, 'event.code', value, this.auditKey(key)); break;
+        case F.uid: putString(attrs, 'event.id', value, this.auditKey(key)); break;
+        case F.ei: putNumber(attrs, 'event.sequence', value, this.auditKey(key)); break;
+        case F.time: putString(attrs, '@timestamp', value, this.auditKey(key)); break;
+        case F.success: success = value; putAudit(attrs, this.auditKey(key), value); break;
+        case F.status: status = value; putAudit(attrs, this.auditKey(key), value); break;
+        case F.tx: putNumber(attrs, 'source.bytes', value, this.auditKey(key)); break;
+        case F.rx: putNumber(attrs, 'destination.bytes', value, this.auditKey(key)); break;
+        case F.proto:
+          if (typeof value === 'string' && value !== '') attrs['network.protocol'] = value.toLowerCase();
+          else putAudit(attrs, this.auditKey(key), value);
+          break;
+        case F.serverHostname:
+          putString(attrs, 'host.hostname', value, this.auditKey(key));
+          if (typeof value === 'string' && value !== '') rel.hosts.push(value);
+          break;
+        case F.serverId: putString(attrs, 'host.id', value, this.auditKey(key)); break;
+        case F.userAgent: putString(attrs, 'user_agent.original', value, this.auditKey(key)); break;
+        case F.error: putString(attrs, 'error.message', value, this.auditKey(key)); break;
+        case F.login:
+          putString(attrs, 'process.user.name', value, this.auditKey(key));
+          if (typeof value === 'string' && value !== '') rel.users.push(value);
+          break;
+        case F.pid: putNumber(attrs, 'process.pid', value, this.auditKey(key)); break;
+        case F.ppid: putNumber(attrs, 'process.parent.pid', value, this.auditKey(key)); break;
+        case F.program: putString(attrs, 'process.name', value, this.auditKey(key)); break;
+        case F.command: putString(attrs, 'process.command_line', value, this.auditKey(key)); break;
+        case F.exitCode: putNumber(attrs, 'process.exit_code', value, this.auditKey(key)); break;
+        case F.argv:
+          if (Array.isArray(value) && value.every((a) => typeof a === 'string')) attrs['process.args'] = value as string[];
+          else putAudit(attrs, this.auditKey(key), value);
+          break;
+        case F.containerName: putString(attrs, 'container.name', value, this.auditKey(key)); break;
+        case F.containerImage: putString(attrs, 'container.image.name', value, this.auditKey(key)); break;
+        case F.verb: putString(attrs, 'http.request.method', value, this.auditKey(key)); break;
+        case F.requestPath: putString(attrs, 'url.path', value, this.auditKey(key)); break;
+        case F.responseCode: putNumber(attrs, 'http.response.status_code', value, this.auditKey(key)); break;
+        case F.user:
+          if (typeof value === 'string') putUser(attrs, value);
+          else putAudit(attrs, this.auditKey(key), value);
+          break;
+        default:
+          // Placed after the pass (addresses, context-dependent fields).
+          slots[id] = value;
+          keys[id] = key;
+      }
+    }
+
+    if (slots.length > 0) this.place(attrs, type);
+
+    const categorization = type === '' ? undefined : this.resolve(type);
+    attrs['event.kind'] = 'event';
+    if (categorization !== undefined) {
+      attrs['event.category'] = categorization.category;
+      attrs['event.type'] = categorization.type;
+    }
+    if (type !== '') attrs['event.action'] = type;
+    attrs['event.outcome'] = outcomeOf(success, status, code);
+    related(attrs);
+    return { categorization, type };
+  }
+
+  /** Addresses and fields whose ECS home depends on the event type or on each other. */
+  private place(attrs: Attributes, type: string): void {
+    const slots = this.slots;
+    const keys = this.keys;
+    const rest = (id: number) => { if (slots[id] !== undefined) putAudit(attrs, this.auditKey(keys[id]), slots[id]); };
+
+    // Addresses: the explicit source/destination of a connection first, then the server the
+    // client reached; addr.local goes to destination.* when server.* is already taken.
+    let sourceTaken = false;
+    let destinationTaken = false;
+    let serverTaken = false;
+    const endpoint = (id: number, ecs: string): boolean => {
+      const v = slots[id];
+      if (typeof v !== 'string') return false;
+      const e = splitAddress(v);
+      if (e === undefined) return false;
+      putEndpoint(attrs, ecs, e);
+      return true;
+    };
+    if (endpoint(F.addrRemote, 'client')) slots[F.addrRemote] = undefined;
+    if (endpoint(F.srcAddr, 'source')) { sourceTaken = true; slots[F.srcAddr] = undefined; }
+    if (endpoint(F.dstAddr, 'destination')) { destinationTaken = true; slots[F.dstAddr] = undefined; }
+    const dstPort = slots[F.dstPort];
+    if (dstPort !== undefined && attrs['destination.port'] === undefined) {
+      const port = toInt(dstPort);
+      if (port !== undefined) { attrs['destination.port'] = port; slots[F.dstPort] = undefined; }
+    }
+    if (endpoint(F.serverAddr, 'server')) { serverTaken = true; slots[F.serverAddr] = undefined; }
+    if (!serverTaken && endpoint(F.desktopAddr, 'server')) { serverTaken = true; slots[F.desktopAddr] = undefined; }
+    if (!serverTaken && endpoint(F.addrLocal, 'server')) slots[F.addrLocal] = undefined;
+    else if (!destinationTaken && endpoint(F.addrLocal, 'destination')) slots[F.addrLocal] = undefined;
+    void sourceTaken;
+
+    // Kubernetes: the cluster the request went to is the orchestrator; Teleport's own cluster
+    // name takes that place only when no Kubernetes cluster is named.
+    const kube = slots[F.kubeCluster];
+    const isKube = typeof kube === 'string' && kube !== '';
+    if (isKube) {
+      attrs['orchestrator.cluster.name'] = kube as string;
+      attrs['orchestrator.type'] = 'kubernetes';
+      slots[F.kubeCluster] = undefined;
+      const ns = nonEmpty(slots[F.resourceNamespace]) ?? nonEmpty(slots[F.podNamespace]);
+      if (ns !== undefined) attrs['orchestrator.namespace'] = ns;
+      const resourceName = nonEmpty(slots[F.resourceName]);
+      const podName = nonEmpty(slots[F.podName]);
+      if (resourceName !== undefined) {
+        attrs['orchestrator.resource.name'] = resourceName;
+        const kind = nonEmpty(slots[F.resourceKind]);
+        if (kind !== undefined) { attrs['orchestrator.resource.type'] = kind; slots[F.resourceKind] = undefined; }
+        slots[F.resourceName] = undefined;
+      } else if (podName !== undefined) {
+        attrs['orchestrator.resource.name'] = podName;
+        attrs['orchestrator.resource.type'] = 'pod';
+        slots[F.podName] = undefined;
+      }
+      // A namespace went to ECS: keep the other one (if any, and different) under audit.
+      if (ns !== undefined) {
+        if (slots[F.resourceNamespace] === ns) slots[F.resourceNamespace] = undefined;
+        else if (slots[F.podNamespace] === ns) slots[F.podNamespace] = undefined;
+      }
+    } else if (typeof slots[F.clusterName] === 'string' && slots[F.clusterName] !== '') {
+      attrs['orchestrator.cluster.name'] = slots[F.clusterName] as string;
+      slots[F.clusterName] = undefined;
+    }
+
+    // HTTP exchanges through application access; file paths of file transfers.
+    if (isHttpType(type)) {
+      if (typeof slots[F.method] === 'string' && slots[F.method] !== '') { attrs['http.request.method'] = slots[F.method] as string; slots[F.method] = undefined; }
+      if (typeof slots[F.path] === 'string' && slots[F.path] !== '') { attrs['url.path'] = slots[F.path] as string; slots[F.path] = undefined; }
+      if (typeof slots[F.rawQuery] === 'string') {
+        if (slots[F.rawQuery] !== '') attrs['url.query'] = slots[F.rawQuery] as string;
+        slots[F.rawQuery] = undefined;
+      }
+      const status = toInt(slots[F.statusCode]);
+      if (status !== undefined) { attrs['http.response.status_code'] = status; slots[F.statusCode] = undefined; }
+    } else if (isFileType(type) && typeof slots[F.path] === 'string' && slots[F.path] !== '') {
+      attrs['file.path'] = slots[F.path] as string;
+      slots[F.path] = undefined;
+    }
+    // session.command's return_code is the program's exit status; elsewhere (session.disk) it
+    // is a system call's result and stays under audit.
+    if (type === 'session.command' && attrs['process.exit_code'] === undefined) {
+      const rc = toInt(slots[F.returnCode]);
+      if (rc !== undefined) { attrs['process.exit_code'] = rc; slots[F.returnCode] = undefined; }
+    }
+
+    for (let id = 0; id < slots.length; id++) rest(id);
+  }
+}
+
+/**
+ * `success` wins (a boolean, or its string form); then `status.success` (device trust events
+ * carry their result there); then the code's severity letter: I -> success, W/E -> failure.
+ * Anything else (no code, the rare S/L letters) is unknown.
+ */
+export function outcomeOf(success: unknown, status: unknown, code: unknown): EcsOutcome {
+  const s = boolOf(success);
+  if (s !== undefined) return s ? 'success' : 'failure';
+  if (typeof status === 'object' && status !== null) {
+    const st = boolOf((status as Record<string, unknown>).success);
+    if (st !== undefined) return st ? 'success' : 'failure';
+  }
+  if (typeof code === 'string' && code.length > 0) {
+    const letter = code.charCodeAt(code.length - 1);
+    if (letter === 73 /* I */) return 'success';
+    if (letter === 87 /* W */ || letter === 69 /* E */) return 'failure';
+  }
+  return 'unknown';
+}
+
+function boolOf(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return undefined;
+}
+
+function nonEmpty(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function toInt(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
+  if (typeof v === 'string' && /^-?\d{1,15}$/.test(v)) return Number(v);
+  return undefined;
+}
+
+function putString(attrs: Attributes, ecs: string, value: unknown, auditKey: string): void {
+  if (typeof value === 'string') { if (value !== '') attrs[ecs] = value; }
+  else putAudit(attrs, auditKey, value);
+}
+
+function putNumber(attrs: Attributes, ecs: string, value: unknown, auditKey: string): void {
+  const n = toInt(value);
+  if (n !== undefined) attrs[ecs] = n;
+  else putAudit(attrs, auditKey, value);
+}
+
+function putEndpoint(attrs: Attributes, ecs: string, e: Endpoint): void {
+  attrs[`${ecs}.address`] = e.address;
+  if (e.ip !== undefined) { attrs[`${ecs}.ip`] = e.ip; rel.ips.push(e.ip); }
+  else if (e.domain !== undefined) { attrs[`${ecs}.domain`] = e.domain; rel.hosts.push(e.domain); }
+  if (e.port !== undefined) attrs[`${ecs}.port`] = e.port;
+}
+
+/**
+ * `user.name` is the Teleport user name as written (detections and related.user match on it,
+ * so it is not cut at the `@` as Elastic does); a name that is an e-mail address also fills
+ * `user.email` and, with the part after the `@`, `user.domain`.
+ */
+function putUser(attrs: Attributes, user: string): void {
+  if (user === '') return;
+  attrs['user.name'] = user;
+  rel.users.push(user);
+  const at = user.lastIndexOf('@');
+  if (at > 0 && at < user.length - 1 && user.indexOf(' ') < 0) {
+    attrs['user.email'] = user;
+    attrs['user.domain'] = user.slice(at + 1);
+  }
+}
+
+/**
+ * Values for related.ip / related.user / related.hosts, gathered while the fields are written
+ * (cheaper than reading them back from a large attributes object). Module scratch: `map` is
+ * synchronous, so one event at a time uses it.
+ */
+const rel = { ips: [] as string[], users: [] as string[], hosts: [] as string[] };
+
+/** Writes the related.* lists, each deduplicated and sorted so key order in the line does not matter. */
+function related(attrs: Attributes): void {
+  if (rel.ips.length > 0) attrs['related.ip'] = uniqueSorted(rel.ips);
+  if (rel.users.length > 0) attrs['related.user'] = uniqueSorted(rel.users);
+  if (rel.hosts.length > 0) attrs['related.hosts'] = uniqueSorted(rel.hosts);
+}
+
+function uniqueSorted(list: string[]): string[] {
+  if (list.length === 1) return [list[0]];
+  const out = [...new Set(list)];
+  out.sort();
+  return out;
+}
+
+/** Writes a Teleport value as an attribute; null (absent in OTLP) is skipped. */
+function putAudit(attrs: Attributes, key: string, value: unknown): void {
+  const v = toAttribute(value);
+  if (v !== undefined) attrs[key] = v;
+}
+
+/** The value as an attribute: scalars as they are, objects/arrays shared unless they hold nulls. */
+export function toAttribute(value: unknown): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return value;
+    case 'object':
+      if (value === null) return undefined;
+      return hasNull(value) ? withoutNulls(value) : (value as AttributeValue);
+    default:
+      return undefined;
+  }
+}
+
+function hasNull(v: object): boolean {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x === null || (typeof x === 'object' && hasNull(x))) return true;
+    return false;
+  }
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === null || (typeof x === 'object' && hasNull(x as object))) return true;
+  }
+  return false;
+}
+
+function withoutNulls(v: object): AttributeValue {
+  if (Array.isArray(v)) {
+    const out: AttributeValue[] = [];
+    for (const x of v) { const y = toAttribute(x); if (y !== undefined) out.push(y); }
+    return out;
+  }
+  const out: Record<string, AttributeValue> = {};
+  for (const k in v) { const y = toAttribute((v as Record<string, unknown>)[k]); if (y !== undefined) out[k] = y; }
+  return out;
+}
