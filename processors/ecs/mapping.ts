@@ -7,8 +7,9 @@
  * Never writes to the event: nested objects are shared with it read-only, or copied when they
  * hold nulls (which OTLP attributes cannot carry).
  */
-import type { AttributeValue, Attributes } from '../../core/record';
+import type { Attributes } from '../../core/record';
 import { splitAddress, type Endpoint } from './address';
+import { toAttribute } from './attribute-value';
 import type { Categorization } from './categories';
 import type { EcsOutcome } from './ecs-values';
 
@@ -183,10 +184,9 @@ export class EcsMapper {
 
     // Addresses: the explicit source/destination of a connection first, then the server the
     // client reached; addr.local goes to destination.* when server.* is already taken.
-    let sourceTaken = false;
     let destinationTaken = false;
     let serverTaken = false;
-    const endpoint = (id: number, ecs: string): boolean => {
+    const endpoint = (id: number, ecs: EndpointKind): boolean => {
       const v = slots[id];
       if (typeof v !== 'string') return false;
       const e = splitAddress(v);
@@ -195,7 +195,7 @@ export class EcsMapper {
       return true;
     };
     if (endpoint(F.addrRemote, 'client')) slots[F.addrRemote] = undefined;
-    if (endpoint(F.srcAddr, 'source')) { sourceTaken = true; slots[F.srcAddr] = undefined; }
+    if (endpoint(F.srcAddr, 'source')) slots[F.srcAddr] = undefined;
     if (endpoint(F.dstAddr, 'destination')) { destinationTaken = true; slots[F.dstAddr] = undefined; }
     const dstPort = slots[F.dstPort];
     if (dstPort !== undefined && attrs['destination.port'] === undefined) {
@@ -206,7 +206,6 @@ export class EcsMapper {
     if (!serverTaken && endpoint(F.desktopAddr, 'server')) { serverTaken = true; slots[F.desktopAddr] = undefined; }
     if (!serverTaken && endpoint(F.addrLocal, 'server')) slots[F.addrLocal] = undefined;
     else if (!destinationTaken && endpoint(F.addrLocal, 'destination')) slots[F.addrLocal] = undefined;
-    void sourceTaken;
 
     // Kubernetes: the cluster the request went to is the orchestrator; Teleport's own cluster
     // name takes that place only when no Kubernetes cluster is named.
@@ -313,11 +312,16 @@ function putNumber(attrs: Attributes, ecs: string, value: unknown, auditKey: str
   else putAudit(attrs, auditKey, value);
 }
 
-function putEndpoint(attrs: Attributes, ecs: string, e: Endpoint): void {
-  attrs[`${ecs}.address`] = e.address;
-  if (e.ip !== undefined) { attrs[`${ecs}.ip`] = e.ip; rel.ips.push(e.ip); }
-  else if (e.domain !== undefined) { attrs[`${ecs}.domain`] = e.domain; rel.hosts.push(e.domain); }
-  if (e.port !== undefined) attrs[`${ecs}.port`] = e.port;
+type EndpointKind = 'client' | 'server' | 'source' | 'destination';
+const ENDPOINT_KEYS = Object.fromEntries((['client', 'server', 'source', 'destination'] as const).map((k) =>
+  [k, { address: `${k}.address`, ip: `${k}.ip`, domain: `${k}.domain`, port: `${k}.port` }])) as Record<EndpointKind, Record<'address' | 'ip' | 'domain' | 'port', string>>;
+
+function putEndpoint(attrs: Attributes, kind: EndpointKind, e: Endpoint): void {
+  const keys = ENDPOINT_KEYS[kind];
+  attrs[keys.address] = e.address;
+  if (e.ip !== undefined) { attrs[keys.ip] = e.ip; rel.ips.push(e.ip); }
+  else if (e.domain !== undefined) { attrs[keys.domain] = e.domain; rel.hosts.push(e.domain); }
+  if (e.port !== undefined) attrs[keys.port] = e.port;
 }
 
 /**
@@ -361,43 +365,4 @@ function uniqueSorted(list: string[]): string[] {
 function putAudit(attrs: Attributes, key: string, value: unknown): void {
   const v = toAttribute(value);
   if (v !== undefined) attrs[key] = v;
-}
-
-/** The value as an attribute: scalars as they are, objects/arrays shared unless they hold nulls. */
-export function toAttribute(value: unknown): AttributeValue | undefined {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return value;
-    case 'object':
-      if (value === null) return undefined;
-      return hasNull(value) ? withoutNulls(value) : (value as AttributeValue);
-    default:
-      return undefined;
-  }
-}
-
-function hasNull(v: object): boolean {
-  if (Array.isArray(v)) {
-    for (const x of v) if (x === null || (typeof x === 'object' && hasNull(x))) return true;
-    return false;
-  }
-  for (const k in v) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x === null || (typeof x === 'object' && hasNull(x as object))) return true;
-  }
-  return false;
-}
-
-function withoutNulls(v: object): AttributeValue {
-  if (Array.isArray(v)) {
-    const out: AttributeValue[] = [];
-    for (const x of v) { const y = toAttribute(x); if (y !== undefined) out.push(y); }
-    return out;
-  }
-  const out: Record<string, AttributeValue> = {};
-  for (const k in v) { const y = toAttribute((v as Record<string, unknown>)[k]); if (y !== undefined) out[k] = y; }
-  return out;
 }
