@@ -1,7 +1,8 @@
 /**
  * Panther path against the floor (read + JSON.parse + JSON.stringify), in one run:
  * - `schema -> indicators -> panther lines + gzip`: the processing work alone, in-process over the
- *   same file (decode as the core does, both processors, Panther serialization, gzip level 6);
+ *   same file (decode as the core does, both processors, Panther serialization as the exporter
+ *   does it, gzip at the exporter's default level 1, here on the main thread);
  * - `filelog -> schema -> indicators -> panther`: the real CLI, when the filelog receiver is registered.
  * Usage: node dist/bench/panther.js [<events>]   (default 1,000,000).
  */
@@ -14,7 +15,8 @@ import { newRecord, type LogRecord } from '../core/record';
 import { registry } from '../core/registry';
 import { silentLogger } from '../core/telemetry/logger';
 import { testTelemetry } from '../core/telemetry/metrics';
-import { toPantherLine } from '../exporters/panther/serialize';
+import { stringifyLossless } from '../core/json-lossless';
+import { PantherLines } from '../exporters/panther/serialize';
 import { IndicatorsProcessor } from '../processors/indicators/indicators-processor';
 import { SchemaProcessor } from '../processors/schema/schema-processor';
 import { generateFile, repoRoot } from './lib/generate';
@@ -38,8 +40,9 @@ function processing(file: string): void {
     for (let i = 0; i < lines.length; i += 500) {
       const batch: LogRecord[] = lines.slice(i, i + 500).filter((l) => l !== '').map((l) => newRecord(l, { source: file, line: ++line }, 0n));
       const typed = schema.process(decodeRecords(batch).records);
-      const out = indicators.process(typed.records).records.map((r) => toPantherLine(r.panther!));
-      compressed += zlib.gzipSync(out.join('\n') + '\n', { level: 1 }).length;
+      const out = new PantherLines(500 * 1024);
+      for (const r of indicators.process(typed.records).records) out.add(stringifyLossless(r.panther!));
+      compressed += zlib.gzipSync(out.finish(), { level: 1 }).length;
     }
   }
   fs.closeSync(fd);

@@ -67,6 +67,7 @@ describe('CLI', () => {
     const exported = otlpRecords(path.join(dir, 'out', 'teleport.otlp.jsonl'));
     const dead = otlpRecords(path.join(dir, 'out', 'dead-letter.jsonl'));
     assert.equal(exported.length, good);
+    assert.ok(exported.every((r) => attr(r, 'event.kind')?.stringValue === 'event'), 'ecs ran on every exported record');
     const deadOf = (pipeline: string) => dead.filter((d) => attr(d, 'teleport_otel.pipeline').stringValue === pipeline);
     assert.equal(deadOf('logs/teleport').length, bad);
     for (const d of dead) {

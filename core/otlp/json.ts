@@ -41,26 +41,35 @@ export interface ResourceOptions {
 
 /**
  * One ExportLogsServiceRequest as JSON text, records grouped by resource (Teleport cluster). Built
- * as a string rather than an object tree for JSON.stringify: this runs once per record on the
- * hot path, and the body (the raw line) is escaped exactly once. Field by field it is the mapping
- * of log-record.ts (toOtlpLogRecord); test/core/otlp-json.test.ts holds the two together.
+ * as text pieces joined once, not as an object tree for JSON.stringify nor by `+=` (whose deep
+ * ropes cost more to flatten than the encoding itself): this runs once per record and attribute on
+ * the hot path. Field by field it is the mapping of log-record.ts (toOtlpLogRecord);
+ * test/core/otlp-json.test.ts holds the two together.
  */
 export function encodeExportLogsServiceRequest(records: readonly LogRecord[], resource: ResourceOptions): string {
-  const groups = new Map<string | undefined, string[]>();
-  const observed = new ObservedTimeCache();
+  const groups = new Map<string | undefined, LogRecord[]>();
   for (const record of records) {
     const cluster = clusterNameOf(record);
     let group = groups.get(cluster);
     if (!group) groups.set(cluster, (group = []));
-    group.push(encodeLogRecord(record, observed));
+    group.push(record);
   }
   const scope = JSON.stringify({ name: resource.scopeName, version: resource.scopeVersion });
-  const resourceLogs: string[] = [];
-  for (const [cluster, logRecords] of groups) {
+  const observed = new ObservedTimeCache();
+  const out: string[] = ['{"resourceLogs":['];
+  let firstGroup = true;
+  for (const [cluster, group] of groups) {
     const attrs: Attributes = cluster === undefined ? resource.attributes : { ...resource.attributes, 'teleport.cluster.name': cluster };
-    resourceLogs.push(`{"resource":{"attributes":${JSON.stringify(toJsonAttributes(attrs))}},"scopeLogs":[{"scope":${scope},"logRecords":[${logRecords.join(',')}]}]}`);
+    out.push(firstGroup ? '' : ',', '{"resource":{"attributes":', JSON.stringify(toJsonAttributes(attrs)), '},"scopeLogs":[{"scope":', scope, ',"logRecords":[');
+    for (let i = 0; i < group.length; i++) {
+      if (i > 0) out.push(',');
+      encodeLogRecord(group[i], observed, out);
+    }
+    out.push(']}]}');
+    firstGroup = false;
   }
-  return `{"resourceLogs":[${resourceLogs.join(',')}]}`;
+  out.push(']}');
+  return out.join('');
 }
 
 /** Records of one batch were mostly read at the same instant: convert that bigint once. */
@@ -73,33 +82,68 @@ class ObservedTimeCache {
   }
 }
 
-function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache): string {
+/** `{"key":"client.ip","value":` per attribute name, built once: the names repeat on every record. */
+const KEY_PREFIX = new Map<string, string>();
+
+function keyPrefix(key: string): string {
+  let p = KEY_PREFIX.get(key);
+  if (p === undefined) {
+    p = `{"key":${JSON.stringify(key)},"value":`;
+    if (KEY_PREFIX.size < 10_000) KEY_PREFIX.set(key, p);
+  }
+  return p;
+}
+
+function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache, out: string[]): void {
   const event = record.event;
   const [severityNumber, severityText] = severityOf(event?.code);
-  const time = eventTimeUnixNano(event);
-  let s = `{"timeUnixNano":"${time}","observedTimeUnixNano":"${observed.get(record.observedTimeUnixNano)}","severityNumber":${severityNumber}`;
-  if (severityText !== '') s += `,"severityText":${JSON.stringify(severityText)}`;
-  s += `,"body":{"stringValue":${JSON.stringify(record.raw)}},"attributes":[`;
+  out.push('{"timeUnixNano":"', eventTimeUnixNano(event).toString(), '","observedTimeUnixNano":"', observed.get(record.observedTimeUnixNano),
+    '","severityNumber":', String(severityNumber));
+  if (severityText !== '') out.push(',"severityText":', JSON.stringify(severityText));
+  out.push(',"body":{"stringValue":', JSON.stringify(record.raw), '},"attributes":[');
   let first = true;
   const attributes = record.attributes;
   for (const key in attributes) {
-    s += `${first ? '' : ','}{"key":${JSON.stringify(key)},"value":${encodeAnyValue(attributes[key])}}`;
+    out.push(first ? keyPrefix(key) : ',' + keyPrefix(key));
+    encodeAnyValue(attributes[key], out);
+    out.push('}');
     first = false;
   }
   const uid = event?.uid;
-  if (typeof uid === 'string' && uid !== '') s += `${first ? '' : ','}{"key":"log.record.uid","value":{"stringValue":${JSON.stringify(uid)}}}`;
-  s += ']';
+  if (typeof uid === 'string' && uid !== '') out.push(first ? '' : ',', '{"key":"log.record.uid","value":{"stringValue":', JSON.stringify(uid), '}}');
+  out.push(']');
   const name = event?.event;
-  if (typeof name === 'string' && name !== '') s += `,"eventName":${JSON.stringify(name)}`;
-  return s + '}';
+  if (typeof name === 'string' && name !== '') out.push(',"eventName":', JSON.stringify(name));
+  out.push('}');
 }
 
-function encodeAnyValue(v: AttributeValue): string {
+function encodeAnyValue(v: AttributeValue, out: string[]): void {
   switch (typeof v) {
-    case 'string': return `{"stringValue":${JSON.stringify(v)}}`;
-    case 'boolean': return `{"boolValue":${v}}`;
-    case 'bigint': return `{"intValue":"${v}"}`;
-    case 'number': return Number.isInteger(v) ? `{"intValue":"${v}"}` : `{"doubleValue":${Number.isFinite(v) ? v : JSON.stringify(String(v))}}`;
-    default: return JSON.stringify(toJsonAnyValue(v));
+    case 'string': out.push('{"stringValue":', JSON.stringify(v), '}'); return;
+    case 'boolean': out.push(v ? '{"boolValue":true}' : '{"boolValue":false}'); return;
+    case 'bigint': out.push('{"intValue":"', v.toString(), '"}'); return;
+    case 'number':
+      if (Number.isInteger(v)) out.push('{"intValue":"', String(v), '"}');
+      else out.push('{"doubleValue":', Number.isFinite(v) ? String(v) : JSON.stringify(String(v)), '}');
+      return;
   }
+  if (Array.isArray(v)) {
+    out.push('{"arrayValue":{"values":[');
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out.push(',');
+      encodeAnyValue(v[i], out);
+    }
+    out.push(']}}');
+    return;
+  }
+  out.push('{"kvlistValue":{"values":[');
+  let first = true;
+  const map = v as Attributes;
+  for (const key in map) {
+    out.push(first ? keyPrefix(key) : ',' + keyPrefix(key));
+    encodeAnyValue(map[key], out);
+    out.push('}');
+    first = false;
+  }
+  out.push(']}}');
 }

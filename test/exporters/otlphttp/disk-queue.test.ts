@@ -102,16 +102,14 @@ describe('otlphttp on-disk queue', function () {
     sink.setFault({ status: 503 });
     const first = path.join(dir, 'first.yaml');
     fs.writeFileSync(first, pipeline(sink, storage, syntheticLines(n, 'k')));
-    const child = runPipeline(first, dir);
+    const { child, exited } = runPipeline(first, dir);
     try {
       await waitUntil(() => queuedRecords(storage) === n, 15_000, 'every record to be queued on disk');
       assert.ok(sink.requests.length > 0 && sink.records.length === 0, 'the backend refused everything so far');
     } finally {
       child.kill('SIGKILL');
     }
-    console.log('A', Date.now());
-    await new Promise((r) => child.once('exit', r));
-    console.log('B', Date.now());
+    assert.equal(await exited, 'SIGKILL');
 
     sink.clearFault();
     const second = path.join(dir, 'second.yaml');
@@ -120,23 +118,28 @@ describe('otlphttp on-disk queue', function () {
     try {
       await sink.waitForRecords(n, 15_000);
       await waitUntil(() => queuedRecords(storage) === 0, 5000, 'the queue to empty');
-    } catch (e) { console.log(sink.requests.map((r) => `${r.status}:${r.records}`).join(' '), fs.readdirSync(storage)); throw e; } finally {
-      restarted.kill('SIGTERM');
+    } finally {
+      restarted.child.kill('SIGTERM');
     }
-    console.log('C', Date.now());
-    assert.equal(await new Promise((r) => restarted.once('exit', r)), 0);
-    console.log('D', Date.now());
+    assert.equal(await restarted.exited, 0);
+
     assert.deepEqual([...new Set(uidsOf(sink))].sort(), Array.from({ length: n }, (_, i) => `k-${i}`).sort());
     assert.equal(sink.records.length, n, 'none twice');
   });
 });
 
-/** The real CLI (with the test registry) in a child process, without --once: it runs until killed. */
-function runPipeline(config: string, dataDir: string): ChildProcess {
+/**
+ * The real CLI (with the test registry) in a child process, without --once. `exited` settles with
+ * the exit code, or the signal that killed it.
+ */
+function runPipeline(config: string, dataDir: string): { child: ChildProcess; exited: Promise<number | string> } {
   const entry = path.resolve(__dirname, '../../support/run-pipeline.js');
   const child = spawn(process.execPath, [entry, 'run', '-c', config, '--data-dir', dataDir, '--log-level', 'warn', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.on('exit', (code, signal) => { if (process.env.TEST_LOG) process.stderr.write(`child exit ${code} ${signal}: ${stderr}`); });
-  return child;
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => {
+    if (process.env.TEST_LOG) process.stderr.write(`child exit ${code ?? signal}: ${stderr}`);
+    resolve(code ?? signal ?? -1);
+  }));
+  return { child, exited };
 }
