@@ -15,8 +15,17 @@ export async function startService(yaml: string, options: { once?: boolean; data
   return service;
 }
 
+const created: string[] = [];
+
+/** A fresh scratch directory, removed when the test run ends (see hooks.ts). */
 export function tmpDir(prefix = 'teleport-otel-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTmpDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Resolves after `ms`; for observing that something has NOT happened yet. */

@@ -132,7 +132,7 @@ describe('otlphttp faults (in-memory queue)', function () {
       sink.requests.length = 0;
       service = await startService(pipeline(sink, dir, { lines: syntheticLines(100, 'p'), batchSize: 25, concurrency: 1, exporter: `encoding: ${encoding}` }));
       await service.drained();
-      assert.equal(sink.requests.length, 4);
+      assert.equal(sink.requests.length, 4, JSON.stringify(sink.requests.map((r) => [r.status, r.records])));
       assert.equal(await metric(service, 'teleport_otel_otlp_partial_success_rejected_records_total', { component: 'otlphttp' }), 12, encoding);
       assert.equal(readOtlpJsonLines(path.join(dir, 'dead-letter.jsonl')).length, 0);
       await service.shutdown(2000);

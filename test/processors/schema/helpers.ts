@@ -29,8 +29,11 @@ export function parserCases(): ParserCase[] {
   return fixtureLines('panther-parser-tests.jsonl').map((l) => JSON.parse(l) as ParserCase);
 }
 
+/** Processors take a data directory but do not write to it: one for all. */
+const SCRATCH = tmpDir();
+
 export function ctx(id: string): CreateContext {
-  return { id, logger: silentLogger, telemetry: testTelemetry(id), dataDir: tmpDir() };
+  return { id, logger: silentLogger, telemetry: testTelemetry(id), dataDir: SCRATCH };
 }
 
 export const PARSER_TEST_SOURCE = { source_id: '00000000-0000-4000-8000-000000000000', source_label: 'teleport-prod' };
