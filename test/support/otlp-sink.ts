@@ -71,6 +71,8 @@ export class OtlpSink {
   private fault: (Fault & { until?: number; left?: number }) | undefined;
   private dropLeft = 0;
   private waiters: (() => void)[] = [];
+  /** Bumped by reset(): requests that began before are not recorded (a slow one may end later). */
+  private generation = 0;
 
   private constructor(private readonly server: http.Server, private readonly scheme: 'http' | 'https') {}
 
@@ -90,6 +92,7 @@ export class OtlpSink {
 
   /** Forgets what was received and every injected behaviour. */
   reset(): void {
+    this.generation++;
     this.records.length = 0;
     this.requests.length = 0;
     this.delayMs = 0;
@@ -147,7 +150,9 @@ export class OtlpSink {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const contentType = String(req.headers['content-type'] ?? '');
     const contentEncoding = String(req.headers['content-encoding'] ?? '');
+    const generation = this.generation;
     const note = (status: number, records: DecodedLogRecord[] = []) => {
+      if (generation !== this.generation) return;
       const resources = [...new Set(records.map((r) => r.resourceLogs))].map((i) => JSON.stringify(records.find((r) => r.resourceLogs === i)!.resource));
       this.requests.push({ at: Date.now(), contentType, contentEncoding, headers: req.headers, status, records: records.length, resources });
       for (const wake of this.waiters.splice(0)) wake();
@@ -175,7 +180,7 @@ export class OtlpSink {
     } catch (err) {
       return this.answerError(res, proto, 400, `cannot decode request: ${(err as Error).message}`, note);
     }
-    for (const r of decoded) this.records.push(r);
+    if (generation === this.generation) for (const r of decoded) this.records.push(r);
     const { response } = types();
     const payload = this.partialSuccess ? { partialSuccess: this.partialSuccess } : {};
     res.statusCode = 200;
