@@ -5,6 +5,9 @@
 import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { clusterNameOf, eventTimeUnixNano, severityOf } from './log-record';
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 export type JsonAnyValue =
   | { stringValue: string }
   | { intValue: string }
@@ -18,7 +21,8 @@ export function toJsonAnyValue(v: AttributeValue): JsonAnyValue {
   switch (typeof v) {
     case 'string': return { stringValue: v };
     case 'boolean': return { boolValue: v };
-    case 'bigint': return { intValue: v.toString() };
+    // Beyond int64 no integer field can hold it; the decimal string keeps every digit.
+    case 'bigint': return v >= INT64_MIN && v <= INT64_MAX ? { intValue: v.toString() } : { stringValue: v.toString() };
     case 'number': return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
     default:
       if (Array.isArray(v)) return { arrayValue: { values: v.map(toJsonAnyValue) } };
@@ -121,7 +125,10 @@ function encodeAnyValue(v: AttributeValue, out: string[]): void {
   switch (typeof v) {
     case 'string': out.push('{"stringValue":', JSON.stringify(v), '}'); return;
     case 'boolean': out.push(v ? '{"boolValue":true}' : '{"boolValue":false}'); return;
-    case 'bigint': out.push('{"intValue":"', v.toString(), '"}'); return;
+    case 'bigint':
+      if (v >= INT64_MIN && v <= INT64_MAX) out.push('{"intValue":"', v.toString(), '"}');
+      else out.push('{"stringValue":"', v.toString(), '"}');
+      return;
     case 'number':
       if (Number.isInteger(v)) out.push('{"intValue":"', String(v), '"}');
       else out.push('{"doubleValue":', Number.isFinite(v) ? String(v) : JSON.stringify(String(v)), '}');

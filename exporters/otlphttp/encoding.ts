@@ -1,12 +1,11 @@
 /**
- * Records → request body: the SDK's own OTLP serializers (protobuf or JSON) over records built
- * directly from the shared mapping (core/otlp/sdk-record.ts), then gzip on libuv's thread pool
- * so compression never blocks the event loop.
+ * Records → request body with the shared OTLP mapping: protobuf (core/otlp/proto.ts) or OTLP/JSON
+ * (core/otlp/json.ts, the file exporter's encoding), then gzip on libuv's thread pool so
+ * compression never blocks the event loop.
  */
 import zlib from 'node:zlib';
-import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
-import type { ResourceOptions } from '../../core/otlp/json';
-import { SdkRecordBuilder } from '../../core/otlp/sdk-record';
+import { encodeExportLogsServiceRequest, type ResourceOptions } from '../../core/otlp/json';
+import { OtlpProtoEncoder } from '../../core/otlp/proto';
 import type { LogRecord } from '../../core/record';
 
 export type Encoding = 'proto' | 'json';
@@ -24,23 +23,22 @@ export interface EncodedBatch {
 }
 
 export class BatchEncoder {
-  private readonly builder: SdkRecordBuilder;
+  private readonly proto: OtlpProtoEncoder;
 
   constructor(
-    resource: ResourceOptions,
+    private readonly resource: ResourceOptions,
     readonly encoding: Encoding,
     readonly compression: Compression,
     private readonly level: number,
   ) {
-    this.builder = new SdkRecordBuilder(resource);
+    this.proto = new OtlpProtoEncoder(resource);
   }
 
   /** Serializes synchronously (CPU on the caller's thread), compresses off-thread. */
   async encode(records: readonly LogRecord[]): Promise<EncodedBatch> {
-    const sdkRecords = this.builder.build(records);
-    const serializer = this.encoding === 'proto' ? ProtobufLogsSerializer : JsonLogsSerializer;
-    const plain = serializer.serializeRequest(sdkRecords);
-    if (plain === undefined) throw new Error('OTLP serializer returned nothing');
+    const plain = this.encoding === 'proto'
+      ? this.proto.encode(records)
+      : Buffer.from(encodeExportLogsServiceRequest(records, this.resource), 'utf8');
     const body = this.compression === 'gzip' ? await gzip(plain, this.level) : plain;
     return { body, encoding: this.encoding, compression: this.compression, count: records.length };
   }

@@ -1,6 +1,6 @@
 /**
- * The `otlphttp` exporter: batches export calls (batcher.ts), encodes them with the SDK's OTLP
- * serializers (encoding.ts) and POSTs them (transport.ts).
+ * The `otlphttp` exporter: batches export calls (batcher.ts), encodes them with the shared OTLP
+ * mapping (encoding.ts) and POSTs them (transport.ts).
  *
  * Acknowledgement: without `sending_queue.storage`, an export call resolves `success` only after
  * the backend answered 2xx for every record of it; `retryable` (network, 429/502/503/504, with

@@ -7,7 +7,7 @@
  * `export(records, callback)` reports only SUCCESS/FAILED: it retries internally on its own
  * schedule, then hides whether a failure was retryable, swallows the Retry-After delay, and only
  * logs partial successes, so the pipeline could neither retry correctly, dead-letter a 400, nor
- * count rejected records. The bodies are still produced by the SDK's serializers (encoding.ts).
+ * count rejected records. Protobuf responses are still read with the SDK's deserializer.
  */
 import fs from 'node:fs';
 import http from 'node:http';

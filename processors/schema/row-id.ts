@@ -35,5 +35,6 @@ let counter = 0;
 
 export function nextRowId(): string {
   counter++;
-  return prefix + uvarintHex(counter);
+  // join makes a flat string; `+` would make a rope that JSON.stringify flattens for every record.
+  return [prefix, uvarintHex(counter)].join('');
 }

@@ -24,16 +24,24 @@ export interface Constants {
 }
 
 interface Node {
-  readonly next: Map<number | string, Node>;
+  /** The first edge out of this node, checked by one comparison: most nodes have only one. */
+  edge: number | string | undefined;
+  child: Node | undefined;
+  /** Every other edge. */
+  more: Map<number | string, Node> | undefined;
   /** The builder of the shape ending here; null when it cannot be compiled (generic path). */
   build: Builder | null | undefined;
+}
+
+function newNode(): Node {
+  return { edge: undefined, child: undefined, more: undefined, build: undefined };
 }
 
 /** Bound on compiled shapes: input with ever-new unknown keys must not grow this without end. */
 const MAX_NODES = 20_000;
 
 export class ShapeCache {
-  private readonly root: Node = { next: new Map(), build: undefined };
+  private readonly root: Node = newNode();
   private nodes = 1;
 
   constructor(private readonly outNames: readonly string[], private readonly constants: Constants) {}
@@ -45,12 +53,14 @@ export class ShapeCache {
   builder(present: readonly number[], count: number, unknownKeys: readonly string[], unknownCount: number): Builder | undefined {
     let node = this.root;
     for (let k = 0; k < count; k++) {
-      const next = node.next.get(present[k]) ?? this.grow(node, present[k]);
+      const edge = present[k];
+      const next = node.edge === edge ? node.child : (node.more?.get(edge) ?? this.grow(node, edge));
       if (next === undefined) return undefined;
       node = next;
     }
     for (let k = 0; k < unknownCount; k++) {
-      const next = node.next.get(unknownKeys[k]) ?? this.grow(node, unknownKeys[k]);
+      const edge = unknownKeys[k];
+      const next = node.edge === edge ? node.child : (node.more?.get(edge) ?? this.grow(node, edge));
       if (next === undefined) return undefined;
       node = next;
     }
@@ -61,8 +71,13 @@ export class ShapeCache {
   private grow(node: Node, edge: number | string): Node | undefined {
     if (this.nodes >= MAX_NODES) return undefined;
     this.nodes++;
-    const next: Node = { next: new Map(), build: undefined };
-    node.next.set(edge, next);
+    const next = newNode();
+    if (node.child === undefined) {
+      node.edge = edge;
+      node.child = next;
+    } else {
+      (node.more ??= new Map()).set(edge, next);
+    }
     return next;
   }
 

@@ -75,7 +75,9 @@ describe('OTLP/JSON mapping', () => {
 
   it('encodes attribute values as AnyValue', () => {
     assert.deepEqual(toJsonAnyValue(3022), { intValue: '3022' });
-    assert.deepEqual(toJsonAnyValue(12345678901234567890n), { intValue: '12345678901234567890' });
+    assert.deepEqual(toJsonAnyValue(1234567890123456789n), { intValue: '1234567890123456789' });
+    // Beyond int64 (max 9223372036854775807) no int field can hold it: the digits travel as a string.
+    assert.deepEqual(toJsonAnyValue(12345678901234567890n), { stringValue: '12345678901234567890' });
     assert.deepEqual(toJsonAnyValue(1.5), { doubleValue: 1.5 });
     assert.deepEqual(toJsonAnyValue(['a', true]), { arrayValue: { values: [{ stringValue: 'a' }, { boolValue: true }] } });
     assert.deepEqual(toJsonAnyValue({ k: 'v' }), { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } });

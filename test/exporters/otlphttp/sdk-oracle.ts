@@ -1,9 +1,7 @@
 /**
- * The OTLP mapping (core/otlp/log-record.ts) in the shape the OpenTelemetry SDK's serializers
- * read (`ReadableLogRecord` of @opentelemetry/sdk-logs), so an exporter can encode with
- * `ProtobufLogsSerializer` / `JsonLogsSerializer` of @opentelemetry/otlp-transformer without going
- * through a LoggerProvider. The records are plain objects built directly: no SDK processor, no
- * queue, nothing the SDK could drop.
+ * Test oracle: the OTLP mapping (core/otlp/log-record.ts) in the shape the OpenTelemetry SDK's
+ * serializers read (`ReadableLogRecord` of @opentelemetry/sdk-logs), so a test can encode the same
+ * records with the SDK's `ProtobufLogsSerializer` and compare with core/otlp/proto.ts.
  *
  * Differences the SDK forces, both lossless:
  * - times become `[seconds, nanos]` (HrTime); full nanosecond precision is kept.
@@ -11,9 +9,9 @@
  *   safe integer and as its decimal string otherwise, so no digit is lost.
  */
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { AttributeValue, Attributes, LogRecord } from '../record';
-import { clusterNameOf, toOtlpLogRecord } from './log-record';
-import type { ResourceOptions } from './json';
+import type { AttributeValue, Attributes, LogRecord } from '../../../core/record';
+import { clusterNameOf, toOtlpLogRecord } from '../../../core/otlp/log-record';
+import type { ResourceOptions } from '../../../core/otlp/json';
 
 type SdkResource = ReadableLogRecord['resource'];
 type SdkScope = ReadableLogRecord['instrumentationScope'];

@@ -1,0 +1,57 @@
+/**
+ * A counting OTLP/HTTP logs sink for benchmarks, in its own process so its CPU is not charged to
+ * the measured pipeline. Accepts `POST /v1/logs` (protobuf or JSON, gzip or not), counts log
+ * records with a light protobuf walk (no full decode), answers 200; `GET /count` returns the
+ * total, `POST /reset` zeroes it. Prints `PORT <n>` on stdout when listening.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { Reader } from 'protobufjs';
+
+let count = 0;
+let requests = 0;
+
+/** LogRecords in an ExportLogsServiceRequest: resource_logs(1) → scope_logs(2) → log_records(2). */
+function countProto(body: Uint8Array): number {
+  let n = 0;
+  const each = (buf: Uint8Array, field: number, fn: (sub: Uint8Array) => void) => {
+    const r = Reader.create(buf);
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag >>> 3 === field && (tag & 7) === 2) fn(r.bytes());
+      else r.skipType(tag & 7);
+    }
+  };
+  each(body, 1, (rl) => each(rl, 2, (sl) => each(sl, 2, () => { n++; })));
+  return n;
+}
+
+function countJson(body: Buffer): number {
+  const req = JSON.parse(body.toString('utf8')) as { resourceLogs?: { scopeLogs?: { logRecords?: unknown[] }[] }[] };
+  let n = 0;
+  for (const rl of req.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) n += sl.logRecords?.length ?? 0;
+  return n;
+}
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/count') return void res.end(JSON.stringify({ count, requests }));
+  if (req.method === 'POST' && req.url === '/reset') { count = 0; requests = 0; return void res.end('{}'); }
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const raw = Buffer.concat(chunks);
+    const done = (err: Error | null, body: Buffer) => {
+      if (err) { res.statusCode = 400; return void res.end(); }
+      const proto = String(req.headers['content-type']).includes('protobuf');
+      count += proto ? countProto(body) : countJson(body);
+      requests++;
+      res.setHeader('Content-Type', proto ? 'application/x-protobuf' : 'application/json');
+      res.end(proto ? Buffer.alloc(0) : '{}');
+    };
+    if (req.headers['content-encoding'] === 'gzip') zlib.gunzip(raw, done);
+    else done(null, raw);
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(`PORT ${(server.address() as AddressInfo).port}\n`));

@@ -1,0 +1,115 @@
+/**
+ * `filelog → schema → indicators → ecs → otlphttp (proto, gzip) → local sink` against the floor
+ * (read + JSON.parse + JSON.stringify of the same file) and against the OpenTelemetry SDK's own
+ * LoggerProvider + BatchLogRecordProcessor path, in one run. The sink is a separate process
+ * (bench/otlphttp-sink.ts) so its CPU is not charged to the pipeline; after each run it reports
+ * how many records arrived, so drops show. Usage: node dist/bench/otlphttp.js [events]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { generateFile, repoRoot } from './lib/generate';
+import { measure, report, type Measurement } from './lib/measure';
+
+const events = Number(process.argv[2] ?? 1_000_000);
+const dir = path.join(repoRoot(), 'bench', 'out');
+const input = path.join(dir, `teleport-${events}.log`);
+
+function request(url: string, method: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.request(url, { method }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve(body));
+    }).on('error', reject).end();
+  });
+}
+
+async function startSink(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'otlphttp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => { const m = /PORT (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
+    child.on('exit', (code) => reject(new Error(`sink exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+async function received(url: string): Promise<number> {
+  const { count } = JSON.parse(await request(`${url}/count`, 'GET')) as { count: number };
+  await request(`${url}/reset`, 'POST');
+  return count;
+}
+
+function pipelineConfig(name: string, url: string, processors: string[], extra = ''): string {
+  const file = path.join(dir, `otlphttp-${name}.yaml`);
+  fs.writeFileSync(file, `
+receivers:
+  filelog: {include: [${JSON.stringify(input)}], start_at: beginning}
+processors: {${processors.map((p) => `${p}: {}`).join(', ')}}
+exporters:
+  otlphttp: {endpoint: ${JSON.stringify(url)}, encoding: proto, compression: gzip${extra}}
+  file/dead-letter: {path: ${JSON.stringify(path.join(dir, `otlphttp-${name}-dead-letter.jsonl`))}}
+service:
+  pipelines:
+    logs: {receivers: [filelog], processors: [${processors.join(', ')}], exporters: [otlphttp], dead_letter: [file/dead-letter]}
+`);
+  return file;
+}
+
+function deadLettered(name: string): number {
+  const file = path.join(dir, `otlphttp-${name}-dead-letter.jsonl`);
+  if (!fs.existsSync(file)) return 0;
+  let n = 0;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const req = JSON.parse(line) as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] };
+    for (const rl of req.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
+  }
+  return n;
+}
+
+function sdkPath(url: string, paced: boolean): Measurement & { emitted: number } {
+  const args = [path.join(__dirname, 'otlphttp-sdk.js'), input, `${url}/v1/logs`, ...(paced ? ['paced'] : [])];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (!line || r.status !== 0) throw new Error(`sdk path failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  return { name: paced ? 'SDK path, reader held back' : 'SDK path (LoggerProvider+Batch)', events, ...(JSON.parse(line.slice(6)) as Omit<Measurement, 'name' | 'events'> & { emitted: number }) };
+}
+
+async function main(): Promise<void> {
+  const size = generateFile(input, events);
+  process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average, ${(await import('node:os')).cpus().length} cores\n`);
+  const sink = await startSink();
+  try {
+    const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
+    const rows: Measurement[] = [];
+    const notes: string[] = [];
+    const scenarios: [string, string, string[], string?][] = [
+      ['full', 'filelog→schema→indicators→ecs→otlphttp', ['schema', 'indicators', 'ecs']],
+      ['bare', 'filelog→otlphttp', []],
+    ];
+    for (const [name, label, processors, extra] of scenarios) {
+      const m = measure(label, events, ['pipeline', pipelineConfig(name, sink.url, processors, extra)]);
+      const got = await received(sink.url);
+      const dead = deadLettered(name);
+      rows.push(m);
+      notes.push(`${label}: ${got.toLocaleString('en-US')} records at the sink, ${dead.toLocaleString('en-US')} dead-lettered, ${(events - got - dead).toLocaleString('en-US')} missing`);
+    }
+    let paced: Measurement | undefined;
+    for (const hold of [false, true]) {
+      const sdk = sdkPath(sink.url, hold);
+      const got = await received(sink.url);
+      rows.push(sdk);
+      if (hold) paced = sdk;
+      notes.push(`${sdk.name}: emitted ${sdk.emitted.toLocaleString('en-US')}, ${got.toLocaleString('en-US')} at the sink, ${(sdk.emitted - got).toLocaleString('en-US')} dropped (${(((sdk.emitted - got) / sdk.emitted) * 100).toFixed(1)}%)`);
+    }
+    process.stdout.write(report(floor, rows) + '\n' + notes.join('\n') + '\n');
+    const ratio = (a: Measurement, b: Measurement) => (a.events / a.cpuMs) / (b.events / b.cpuMs);
+    process.stdout.write(`per CPU-second vs the SDK path with nothing dropped: full pipeline ${ratio(rows[0], paced!).toFixed(2)}x, filelog→otlphttp ${ratio(rows[1], paced!).toFixed(2)}x\n`);
+  } finally {
+    sink.stop();
+  }
+}
+
+void main().catch((err: unknown) => { process.stderr.write(`${(err as Error).message}\n`); process.exit(1); });
