@@ -33,10 +33,12 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
   try {
     await service.start();
     logger.info(`started ${config.pipelines.length} pipeline(s)${options.once ? '; exiting when inputs are drained' : ''}`);
+    // Without --once the process runs until a signal, even if no receiver holds the event loop open.
+    const keepAlive = options.once ? undefined : setInterval(() => undefined, 1 << 30);
     const outcome = await Promise.race([
       options.once ? service.drained().then(() => 'drained' as const) : new Promise<never>(() => undefined),
       stopSignal.promise,
-    ]);
+    ]).finally(() => clearInterval(keepAlive));
     // A signal is how a daemon normally stops (exit 0); with --once it means the backfill did not finish.
     if (outcome !== 'drained' && options.once) code = 128 + (outcome === 'SIGINT' ? 2 : 15);
   } catch (err) {

@@ -81,3 +81,27 @@ service:
     assert.match(run.stderr(), /SIGINT again: exiting without draining/);
   });
 });
+
+describe('run without --once', () => {
+  it('keeps running until a signal even when no receiver holds the process open', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'p.yaml');
+    fs.writeFileSync(file, `
+receivers:
+  testreceiver: {lines: []}
+exporters:
+  testexporter: {}
+service:
+  pipelines:
+    logs: {receivers: [testreceiver], exporters: [testexporter]}
+`);
+    const run = runChild(file);
+    let exited = false;
+    void run.exited.then(() => { exited = true; });
+    await waitFor(() => /started 1 pipeline/.test(run.stderr()));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(exited, false, 'still running');
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0);
+  });
+});
