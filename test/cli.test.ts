@@ -122,6 +122,11 @@ service:
     assert.match(flag.stderr, /^run: Unknown option '--bogus'.*see teleport-otel run --help\n$/);
     const env = cli(['validate'], ROOT, { TELEPORT_OTEL_CONFIG: '/nonexistent/q.yaml' });
     assert.match(env.stderr, /^\/nonexistent\/q\.yaml: cannot read/);
+    const port = cli(['validate'], ROOT, { TELEPORT_OTEL_METRICS_PORT: '99999' });
+    assert.equal(port.status, 1);
+    assert.equal(port.stderr, '--metrics-port / TELEPORT_OTEL_METRICS_PORT: ports must be within range 0 - 65535: value was 99999\n');
+    const level = cli(['run', '--once', '--log-level', 'loud']);
+    assert.match(level.stderr, /^--log-level \/ TELEPORT_OTEL_LOG_LEVEL: must be one of the possible values: .*"loud"\n$/);
   });
 
   it('prints help for the tool and each command', () => {

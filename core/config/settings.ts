@@ -24,6 +24,13 @@ export const settingsSchema = {
   },
 } as const;
 
+const FLAGS: Partial<Record<keyof typeof settingsSchema, string>> = {
+  config: '--config',
+  logLevel: '--log-level',
+  metricsPort: '--metrics-port',
+  dataDir: '--data-dir',
+};
+
 export interface ProcessSettings {
   config: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -41,7 +48,12 @@ export function loadSettings(overrides: Partial<ProcessSettings>, env: NodeJS.Pr
     c.load(given);
     c.validate({ allowed: 'strict' });
   } catch (err) {
-    const lines = (err as Error).message.split('\n').map((l) => `settings: ${l.trim()}`).filter((l) => l !== 'settings:');
+    // convict says `metricsPort: ...`; the user wrote a flag or an environment variable.
+    const lines = (err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {
+      const key = line.split(':')[0] as keyof typeof settingsSchema;
+      const spec = settingsSchema[key];
+      return spec ? `${FLAGS[key] ? `${FLAGS[key]} / ` : ''}${spec.env}${line.slice(key.length)}` : `settings: ${line}`;
+    });
     throw new UserError(lines);
   }
   return c.getProperties();

@@ -49,6 +49,7 @@ export class PantherExporter implements Exporter {
   private flushQueued = false;
   /** Bytes per line seen in the last call, to size the next call's buffers. */
   private lineBytes = 1024;
+  private flushes = 0;
   private readonly gzipOptions: zlib.ZlibOptions;
 
   constructor(private readonly config: PantherExporterConfig, private readonly ctx: CreateContext) {
@@ -164,9 +165,15 @@ export class PantherExporter implements Exporter {
     return done;
   }
 
+  /** Group commits so far (each one write and one fdatasync per file it touches), for tests and telemetry. */
+  get groupCommits(): number {
+    return this.flushes;
+  }
+
   /** Writes every pending call, one append per file; settles each call by the fate of its files. */
   private async flush(): Promise<void> {
     this.flushQueued = false;
+    this.flushes++;
     const calls = this.pending;
     this.pending = [];
     const byFile = new Map<string, { folder: string; hour: string; members: Buffer[]; calls: PendingCommit[] }>();

@@ -7,10 +7,22 @@ import { silentLogger } from '../../../core/telemetry/logger';
 import { testTelemetry } from '../../../core/telemetry/metrics';
 import type { PantherExporterConfig } from '../../../exporters/panther/config';
 import { PantherExporter } from '../../../exporters/panther/panther-exporter';
-import { toPantherLine } from '../../../exporters/panther/serialize';
+import { PantherLines, toPantherLine } from '../../../exporters/panther/serialize';
+import { stringifyLossless } from '../../../core/json-lossless';
 import { completeGzipLength, STAGING_DIR } from '../../../exporters/panther/staging';
 import { PANTHER_TIME, parserCases, ROW_ID } from '../../processors/schema/helpers';
 import { startService, tmpDir } from '../../support/service';
+
+/** A small seeded PRNG (mulberry32): `rnd(n)` is an integer in [0, n). */
+function random(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (((t ^ (t >>> 14)) >>> 0) % n);
+  };
+}
 import { FILE_NAME, linesOf, listFiles, published } from './helpers';
 
 const ctx = (): CreateContext => ({ id: 'panther', logger: silentLogger, telemetry: testTelemetry('panther'), dataDir: tmpDir() });
@@ -78,6 +90,63 @@ service:
   it('escapes as Go does: <, >, &, U+2028/2029 as \\u escapes, a lone surrogate as U+FFFD, bigint as digits', () => {
     const line = toPantherLine({ a: '<b> & "c"\n', b: 'x\u2028y\u2029', c: 'lone \ud800 and \\ud800 text', d: 12345678901234567890n, e: '\u{1F600}' });
     assert.equal(line, '{"a":"\\u003cb\\u003e \\u0026 \\"c\\"\\n","b":"x\\u2028y\\u2029","c":"lone \uFFFD and \\\\ud800 text","d":12345678901234567890,"e":"\u{1F600}"}');
+  });
+
+  it('encodes a batch of lines to the same bytes as toPantherLine and a join, escapes included', () => {
+    const rnd = random(3);
+    const pieces = ['plain', '<', '>', '&', '\u2028', '\u2029', '\ud800', '\udfff', '\\ud800', '\\\\', '"', '\n', 'é', '\u{1F600}', '\u0000', 'x'.repeat(300)];
+    for (const capacity of [1, 4096, 1 << 20]) {
+      const objects: Record<string, unknown>[] = [];
+      for (let i = 0; i < 300; i++) {
+        const o: Record<string, unknown> = { i };
+        const fields = rnd(4);
+        for (let f = 0; f < fields; f++) {
+          let v = '';
+          for (let k = rnd(4); k > 0; k--) v += pieces[rnd(pieces.length)];
+          o[`f${f}${rnd(5) === 0 ? '<' : ''}`] = v;
+        }
+        if (rnd(7) === 0) o.big = 12345678901234567890n;
+        objects.push(o);
+      }
+      const lines = new PantherLines(capacity);
+      for (const o of objects) lines.add(stringifyLossless(o));
+      const expected = Buffer.from(objects.map(toPantherLine).join('\n') + '\n', 'utf8');
+      assert.equal(lines.count, objects.length);
+      assert.ok(lines.finish().equals(expected), `capacity ${capacity}`);
+    }
+  });
+
+  it('group commit: calls queued behind a write share the next one, and each gets its own records written', async () => {
+    const dir = tmpDir();
+    const e = exporter(dir);
+    await e.start();
+    const calls = Array.from({ length: 12 }, (_, c) => [0, 1, 2].map((k) => record(`2024-01-01 1${c % 2}`, c * 10 + k)));
+    const results = await Promise.all(calls.map((batch) => e.export(batch)));
+    assert.deepEqual(results.map((r) => r.kind), calls.map(() => 'success'));
+    assert.ok(e.groupCommits < calls.length, `${e.groupCommits} commits for ${calls.length} calls`);
+    await e.shutdown();
+    const files = published(dir);
+    assert.equal(files.length, 2);
+    const lines = files.flatMap((f) => linesOf(path.join(dir, f)).map((l) => JSON.parse(l).i as number));
+    assert.deepEqual([...lines].sort((a, b) => a - b), calls.flat().map((r) => r.panther!.i as number).sort((a, b) => a - b));
+    // A call's records stay together, in order: each call is one gzip member.
+    for (let c = 0; c < calls.length; c++) {
+      const at = lines.indexOf(c * 10);
+      assert.deepEqual(lines.slice(at, at + 3), [c * 10, c * 10 + 1, c * 10 + 2]);
+    }
+  });
+
+  it('group commit: when the shared write fails, every call in it is retryable and none is acknowledged', async () => {
+    const dir = tmpDir();
+    const e = exporter(dir);
+    await e.start();
+    fs.rmSync(path.join(dir, STAGING_DIR), { recursive: true });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, c) => e.export([record('2024-01-01 10', c)])));
+    assert.deepEqual(results.map((r) => r.kind), results.map(() => 'retryable'));
+    fs.mkdirSync(path.join(dir, STAGING_DIR));
+    assert.equal((await e.export([record('2024-01-01 10', 99)])).kind, 'success', 'recovers once the folder is back');
+    await e.shutdown();
+    assert.deepEqual(published(dir).flatMap((f) => linesOf(path.join(dir, f)).map((l) => JSON.parse(l).i as number)), [99]);
   });
 
   it('groups by hour of p_event_time, acknowledges only fsynced data, and completes files at shutdown', async () => {
