@@ -86,11 +86,36 @@ export function rfc3339ToPantherTime(text: string): string | undefined {
 function utcToPantherTime(text: string): string | undefined {
   const n = text.length;
   if (n < 20 || n > 30 || n === 21 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return undefined;
+  if (n > 20 && text.charCodeAt(19) !== 0x2e /* . */) return undefined;
+  for (let i = 20; i < n - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  let prefix: string;
+  // Consecutive events mostly share their second: its 19 characters were checked already.
+  if (lastUtcIn !== '' && text.startsWith(lastUtcIn)) {
+    prefix = lastUtcOut;
+  } else {
+    const valid = utcSecondValid(text);
+    if (valid !== true) return valid;
+    // join, not concatenation: flat strings, where `+` makes ropes that JSON.stringify must
+    // flatten (a copy) for every record.
+    prefix = [text.slice(0, 10), ' ', text.slice(11, 19), '.'].join('');
+    lastUtcIn = text.slice(0, 19);
+    lastUtcOut = prefix;
+  }
+  return n === 20 ? [prefix, NINE_ZEROS].join('') : [prefix, text.slice(20, n - 1), NINE_ZEROS.slice(n - 21)].join('');
+}
+
+let lastUtcIn = '';
+let lastUtcOut = '';
+
+/** Whether `YYYY-MM-DDTHH:MM:SS` at the start of `text` is a real UTC second: true, '' (invalid) or undefined (other layout). */
+function utcSecondValid(text: string): true | '' | undefined {
   if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */
     || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
-  if (n > 20 && text.charCodeAt(19) !== 0x2e /* . */) return undefined;
-  for (let i = 0; i < n - 1; i++) {
-    if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16 || i === 19) continue;
+  for (let i = 0; i < 19; i++) {
+    if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16) continue;
     const c = text.charCodeAt(i);
     if (c < 0x30 || c > 0x39) return undefined;
   }
@@ -100,10 +125,7 @@ function utcToPantherTime(text: string): string | undefined {
   if (month < 1 || month > 12 || day < 1 || num(text, 11, 13) > 23 || num(text, 14, 16) > 59 || num(text, 17, 19) > 59) return '';
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return '';
-  const frac = n === 20 ? NINE_ZEROS : text.slice(20, n - 1) + NINE_ZEROS.slice(n - 21);
-  // join, not concatenation: a flat string, where `+` makes a rope that JSON.stringify must
-  // flatten (a copy) for every record.
-  return [text.slice(0, 10), ' ', text.slice(11, 19), '.', frac].join('');
+  return true;
 }
 
 function num(text: string, from: number, to: number): number {

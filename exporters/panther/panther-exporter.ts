@@ -11,14 +11,15 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { EXPORT_SUCCESS, type CreateContext, type Exporter, type ExportResult } from '../../core/component';
 import { errorMessage, RetryableError } from '../../core/errors';
+import { stringifyLossless } from '../../core/json-lossless';
 import { logTypeFolder } from '../../core/panther/names';
 import type { LogRecord, RecordFailure } from '../../core/record';
 import type { PantherExporterConfig } from './config';
-import { stringifyLossless } from '../../core/json-lossless';
 import { PantherLines } from './serialize';
 import { mkdirDurable, recoverStaging, STAGING_DIR, StagingFile } from './staging';
 
 const gzip = promisify(zlib.gzip);
+const MAX_SPARE_BUFFERS = 8;
 /** `YYYY-MM-DD HH` at the start of a Panther timestamp. */
 const PANTHER_HOUR = /^\d{4}-\d{2}-\d{2} \d{2}/;
 
@@ -50,6 +51,8 @@ export class PantherExporter implements Exporter {
   /** Bytes per line seen in the last call, to size the next call's buffers. */
   private lineBytes = 1024;
   private flushes = 0;
+  /** Line buffers of finished calls, reused by the next ones. */
+  private readonly spare: Buffer[] = [];
   private readonly gzipOptions: zlib.ZlibOptions;
 
   constructor(private readonly config: PantherExporterConfig, private readonly ctx: CreateContext) {
@@ -82,6 +85,9 @@ export class PantherExporter implements Exporter {
     try {
       // Compression runs in zlib's thread pool while the main thread goes on with the next batch.
       const members = await Promise.all(groups.map((g) => gzip(g.lines.finish(), this.gzipOptions)));
+      // zlib has read them: recycle. A fresh megabyte per batch is external memory, and its churn
+      // makes V8 run marking steps inside later native calls on the main thread.
+      for (const g of groups) if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(g.lines.buffer);
       if (members.length > 0) await this.commit(groups, members);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -139,7 +145,7 @@ export class PantherExporter implements Exporter {
         const key = `${logType as string}\n${hour}`;
         g = groups.get(key);
         if (g === undefined) {
-          g = { logType: logType as string, folder: this.folderOf(logType as string), hour, lines: new PantherLines(this.lineBytes * (records.length - i)) };
+          g = { logType: logType as string, folder: this.folderOf(logType as string), hour, lines: new PantherLines(this.lineBytes * (records.length - i), this.spare.pop()) };
           groups.set(key, g);
         }
         last = g;
@@ -176,6 +182,15 @@ export class PantherExporter implements Exporter {
     this.flushes++;
     const calls = this.pending;
     this.pending = [];
+    try {
+      await this.writeCalls(calls);
+    } catch (err) {
+      // Not expected (writeCalls settles each call itself), but a call must never hang.
+      for (const call of calls) call.reject(err);
+    }
+  }
+
+  private async writeCalls(calls: PendingCommit[]): Promise<void> {
     const byFile = new Map<string, { folder: string; hour: string; members: Buffer[]; calls: PendingCommit[] }>();
     for (const call of calls) {
       for (let i = 0; i < call.groups.length; i++) {

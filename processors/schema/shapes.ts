@@ -39,6 +39,9 @@ function newNode(): Node {
 
 /** Bound on compiled shapes: input with ever-new unknown keys must not grow this without end. */
 const MAX_NODES = 20_000;
+/** Shapes with more or longer unknown keys than this are built the generic way, never cached. */
+const MAX_UNKNOWN_KEYS = 64;
+const MAX_UNKNOWN_KEY_LENGTH = 128;
 
 export class ShapeCache {
   private readonly root: Node = newNode();
@@ -51,6 +54,7 @@ export class ShapeCache {
    * `unknownKeys[0..unknownCount)`, or undefined: use the generic path.
    */
   builder(present: readonly number[], count: number, unknownKeys: readonly string[], unknownCount: number): Builder | undefined {
+    if (unknownCount > MAX_UNKNOWN_KEYS) return undefined;
     let node = this.root;
     for (let k = 0; k < count; k++) {
       const edge = present[k];
@@ -60,6 +64,7 @@ export class ShapeCache {
     }
     for (let k = 0; k < unknownCount; k++) {
       const edge = unknownKeys[k];
+      if (edge.length > MAX_UNKNOWN_KEY_LENGTH) return undefined;
       const next = node.edge === edge ? node.child : (node.more?.get(edge) ?? this.grow(node, edge));
       if (next === undefined) return undefined;
       node = next;

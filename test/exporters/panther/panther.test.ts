@@ -136,6 +136,23 @@ service:
     }
   });
 
+  it('reuses line buffers across calls without leaking bytes of an earlier batch', async () => {
+    const dir = tmpDir();
+    const e = exporter(dir);
+    await e.start();
+    // Long lines first, then shorter and fewer: a recycled buffer holds stale bytes past the new end.
+    const expected: string[] = [];
+    for (const [count, width] of [[50, 3000], [7, 10], [30, 500], [1, 1], [80, 2000]]) {
+      const batch = Array.from({ length: count }, (_, k) => record('2024-01-01 10', expected.length + k, { pad: 'x'.repeat(width) }));
+      expected.push(...batch.map(() => ''));
+      assert.equal((await e.export(batch)).kind, 'success');
+    }
+    await e.shutdown();
+    const lines = published(dir).flatMap((f) => linesOf(path.join(dir, f)));
+    assert.equal(lines.length, expected.length);
+    assert.deepEqual(lines.map((l) => JSON.parse(l).i as number), expected.map((_, i) => i));
+  });
+
   it('group commit: when the shared write fails, every call in it is retryable and none is acknowledged', async () => {
     const dir = tmpDir();
     const e = exporter(dir);

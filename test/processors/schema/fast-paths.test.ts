@@ -38,6 +38,9 @@ function inputs(): string[] {
     '{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","7":"seven","0":"zero"}',
     // __proto__ as data: never the prototype.
     '{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","__proto__":{"polluted":true}}',
+    // Shapes the cache leaves to the generic path: a very long unknown key, very many unknown keys.
+    `{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","${'k'.repeat(200)}":1}`,
+    `{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z",${Array.from({ length: 70 }, (_, i) => `"u${i}":${i}`).join(',')}}`,
     // The same shape again with other values, and the same fields in another input order.
     '{"time":"2024-01-02T03:04:06.5Z","code":"T2I","event":"y","user":"bob"}',
     '{"event":"y","code":"T2I","time":"2024-01-02T03:04:07Z","user":"carol"}',
@@ -86,8 +89,10 @@ describe('schema processor fast paths', () => {
   }
 
   it('applies the naming rules of kept unknown keys in compiled objects', () => {
-    const { ok } = run(schemaProcessor(), inputs().slice(-6));
-    const [collide, spoof, index, proto, shapeA, shapeB] = [...ok.values()];
+    const { ok } = run(schemaProcessor(), inputs().slice(-8));
+    const [collide, spoof, index, proto, long, many, shapeA, shapeB] = [...ok.values()];
+    assert.equal(long['k'.repeat(200)], 1);
+    assert.equal(Object.keys(many).length, 3 + 70 + 6);
     assert.equal(collide.addr_local, '10.0.0.1:22');
     assert.equal(collide['addr-local'], 'a');
     assert.equal(collide['addr local'], 'b');
@@ -123,6 +128,10 @@ describe('schema processor fast paths', () => {
     for (let i = 0; i < 5000; i++) {
       const frac = rnd(3) === 0 ? '' : `.${'123456789'.slice(0, 1 + rnd(9))}`;
       cases.push(`${String(rnd(3000)).padStart(4, '0')}-${two(rnd(14))}-${two(rnd(33))}T${two(rnd(25))}:${two(rnd(61))}:${two(rnd(61))}${frac}Z`);
+    }
+    // Runs within one second, as a log has them: the second is checked once, the fraction every time.
+    for (const second of ['2024-05-06T07:08:09', '2024-02-30T07:08:09', '2024-05-06T07:08:60']) {
+      cases.push(`${second}Z`, `${second}.1Z`, `${second}.123456789Z`, `${second}.12a4Z`, `${second}.Z`, `${second}.0123456789Z`, `${second}.5Z`);
     }
     for (const text of cases) assert.equal(rfc3339ToPantherTime(text), reference(text), text);
     // Offsets still go through the full parser.
