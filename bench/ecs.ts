@@ -6,7 +6,6 @@
  *   the end-to-end cost is the difference between the two.
  * Usage: node dist/bench/ecs.js [<events>]   (default 1,000,000).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeRecords } from '../core/decode';
@@ -15,39 +14,21 @@ import { silentLogger } from '../core/telemetry/logger';
 import { testTelemetry } from '../core/telemetry/metrics';
 import { EcsProcessor } from '../processors/ecs/ecs-processor';
 import { generateFile, repoRoot } from './lib/generate';
-import { measure, report, type Measurement } from './lib/measure';
+import { forEachLineBatch } from './lib/lines';
+import { measure, printResult, report } from './lib/measure';
 
 function processing(file: string): void {
   const started = process.hrtime.bigint();
   const ecs = new EcsProcessor({ categories_file: undefined, audit_prefix: 'teleport.audit' },
     { id: 'ecs', logger: silentLogger, telemetry: testTelemetry('ecs'), dataDir: '.' });
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let carry = '';
   let bytes = 0;
   let line = 0;
-  for (;;) {
-    const read = fs.readSync(fd, buf, 0, buf.length, null);
-    if (read === 0) break;
-    const lines = (carry + buf.toString('utf8', 0, read)).split('\n');
-    carry = lines.pop() ?? '';
-    for (let i = 0; i < lines.length; i += 1000) {
-      const batch: LogRecord[] = lines.slice(i, i + 1000).filter((l) => l !== '').map((l) => newRecord(l, { source: file, line: ++line }, 0n));
-      for (const r of ecs.process(decodeRecords(batch).records).records) bytes += JSON.stringify(r.attributes).length;
-    }
-  }
-  fs.closeSync(fd);
+  forEachLineBatch(file, 1000, (lines) => {
+    const batch: LogRecord[] = lines.map((l) => newRecord(l, { source: file, line: ++line }, 0n));
+    for (const r of ecs.process(decodeRecords(batch).records).records) bytes += JSON.stringify(r.attributes).length;
+  });
   if (bytes === 0) throw new Error('processed nothing');
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const usage = process.resourceUsage();
-  process.stdout.write(`BENCH ${JSON.stringify({ wallMs, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024, code: 0 })}\n`);
-}
-
-function measureProcessing(events: number, file: string): Measurement {
-  const r = spawnSync(process.execPath, [__filename, 'processing-job', file], { encoding: 'utf8' });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
-  if (!line || r.status !== 0) throw new Error(`processing: failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
-  return { name: 'decode -> ecs -> stringify attrs', events, ...(JSON.parse(line.slice(6)) as Omit<Measurement, 'name' | 'events'>) };
+  printResult(started);
 }
 
 function pipelineConfig(dir: string, input: string, name: string, processors: string[]): string {
@@ -79,7 +60,7 @@ function main(): void {
   process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average\n`);
   const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
   const results = [
-    measureProcessing(events, input),
+    measure('decode -> ecs -> stringify attrs', events, ['processing-job', input], __filename),
     measure('filelog -> file', events, ['pipeline', pipelineConfig(dir, input, 'ecs-baseline', [])]),
     measure('filelog -> ecs -> file', events, ['pipeline', pipelineConfig(dir, input, 'filelog-ecs-file', ['ecs'])]),
   ];

@@ -14,7 +14,7 @@ import { Service } from '../core/pipeline/service';
 import { registry } from '../core/registry';
 import { silentLogger } from '../core/telemetry/logger';
 import { generateFile, repoRoot } from './lib/generate';
-import { measure, report, type Measurement } from './lib/measure';
+import { measure, parseResult, printResult, report, type Measurement } from './lib/measure';
 
 async function child(configFile: string, events: number): Promise<void> {
   const config = parseConfig(fs.readFileSync(configFile, 'utf8'), configFile, registry, {});
@@ -30,8 +30,7 @@ async function child(configFile: string, events: number): Promise<void> {
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   await service.shutdown(5000);
-  const result = { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, code: 0 };
-  process.stdout.write(`BENCH ${JSON.stringify(result)}\n`);
+  printResult(started, {}, { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
   process.exit(0);
 }
 
@@ -57,9 +56,7 @@ async function tail(name: string, configFile: string, source: string, growing: s
   fs.closeSync(src);
   fs.closeSync(dst);
   const code = await exited;
-  const line = out.split('\n').find((l) => l.startsWith('BENCH '));
-  if (code !== 0 || line === undefined) throw new Error(`${name}: child failed (exit ${code})`);
-  return { name, events, ...(JSON.parse(line.slice(6)) as Omit<Measurement, 'name' | 'events'>) };
+  return { name, events, ...parseResult(name, out, code) };
 }
 
 async function main(): Promise<void> {

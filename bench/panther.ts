@@ -6,7 +6,6 @@
  * - `filelog -> schema -> indicators -> panther`: the real CLI, when the filelog receiver is registered.
  * Usage: node dist/bench/panther.js [<events>]   (default 1,000,000).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -20,43 +19,25 @@ import { PantherLines } from '../exporters/panther/serialize';
 import { IndicatorsProcessor } from '../processors/indicators/indicators-processor';
 import { SchemaProcessor } from '../processors/schema/schema-processor';
 import { generateFile, repoRoot } from './lib/generate';
-import { measure, report, type Measurement } from './lib/measure';
+import { forEachLineBatch } from './lib/lines';
+import { measure, printResult, report } from './lib/measure';
 
 function processing(file: string): void {
   const started = process.hrtime.bigint();
   const ctx = (id: string) => ({ id, logger: silentLogger, telemetry: testTelemetry(id), dataDir: '.' });
   const schema = new SchemaProcessor({ unknown_fields: 'keep', source_label: 'bench', source_id: undefined, schema_file: undefined }, ctx('schema'));
   const indicators = new IndicatorsProcessor({ schema_file: undefined }, ctx('indicators'));
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let carry = '';
   let compressed = 0;
   let line = 0;
-  for (;;) {
-    const read = fs.readSync(fd, buf, 0, buf.length, null);
-    if (read === 0) break;
-    const lines = (carry + buf.toString('utf8', 0, read)).split('\n');
-    carry = lines.pop() ?? '';
-    for (let i = 0; i < lines.length; i += 500) {
-      const batch: LogRecord[] = lines.slice(i, i + 500).filter((l) => l !== '').map((l) => newRecord(l, { source: file, line: ++line }, 0n));
-      const typed = schema.process(decodeRecords(batch).records);
-      const out = new PantherLines(500 * 1024);
-      for (const r of indicators.process(typed.records).records) out.add(stringifyLossless(r.panther!));
-      compressed += zlib.gzipSync(out.finish(), { level: 1 }).length;
-    }
-  }
-  fs.closeSync(fd);
+  forEachLineBatch(file, 500, (lines) => {
+    const batch: LogRecord[] = lines.map((l) => newRecord(l, { source: file, line: ++line }, 0n));
+    const typed = schema.process(decodeRecords(batch).records);
+    const out = new PantherLines(500 * 1024);
+    for (const r of indicators.process(typed.records).records) out.add(stringifyLossless(r.panther!));
+    compressed += zlib.gzipSync(out.finish(), { level: 1 }).length;
+  });
   if (compressed === 0) throw new Error('processed nothing');
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const usage = process.resourceUsage();
-  process.stdout.write(`BENCH ${JSON.stringify({ wallMs, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024, code: 0 })}\n`);
-}
-
-function measureProcessing(events: number, file: string): Measurement {
-  const r = spawnSync(process.execPath, [__filename, 'processing-job', file], { encoding: 'utf8' });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
-  if (!line || r.status !== 0) throw new Error(`processing: failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
-  return { name: 'schema -> indicators -> panther lines + gzip', events, ...(JSON.parse(line.slice(6)) as Omit<Measurement, 'name' | 'events'>) };
+  printResult(started);
 }
 
 function main(): void {
@@ -66,7 +47,7 @@ function main(): void {
   const size = generateFile(input, events);
   process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average\n`);
   const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
-  const results = [measureProcessing(events, input)];
+  const results = [measure('schema -> indicators -> panther lines + gzip', events, ['processing-job', input], __filename)];
   if (registry.find('receiver', 'filelog')) {
     const out = path.join(dir, 'panther');
     fs.rmSync(out, { recursive: true, force: true });

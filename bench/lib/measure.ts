@@ -1,4 +1,7 @@
-/** Runs jobs in child processes and prints them side by side as ratios to the floor. */
+/**
+ * Measured jobs run in child processes that print one `BENCH {json}` line (wall time, CPU time,
+ * peak RSS); the parent prints them side by side as ratios to the floor.
+ */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -10,23 +13,45 @@ export interface Measurement {
   maxRssMb: number;
 }
 
-export function measure(name: string, events: number, args: string[], env: NodeJS.ProcessEnv = {}): Measurement {
-  const child = path.join(__dirname, 'child.js');
-  const r = spawnSync(process.execPath, [child, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
-  if (!line || r.status !== 0) throw new Error(`${name}: failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
-  const m = JSON.parse(line.slice(6)) as Omit<Measurement, 'name' | 'events'>;
-  return { name, events, ...m };
+type Result = Omit<Measurement, 'name' | 'events'>;
+
+/**
+ * In a measured child: prints its result line. Wall time runs from `startedHr` to now and CPU time
+ * is the whole process's, unless `measured` gives them (a job that measures only part of its run).
+ */
+export function printResult(startedHr: bigint, extra: Record<string, unknown> = {}, measured: { wallMs?: number; cpuMs?: number } = {}): void {
+  const usage = process.resourceUsage();
+  const result = {
+    wallMs: measured.wallMs ?? Number(process.hrtime.bigint() - startedHr) / 1e6,
+    cpuMs: measured.cpuMs ?? (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    maxRssMb: usage.maxRSS / 1024,
+    code: 0,
+    ...extra,
+  };
+  process.stdout.write(`BENCH ${JSON.stringify(result)}\n`);
+}
+
+/** The result line in a child's output. */
+export function parseResult(name: string, stdout: string, status: number | null, stderr = ''): Result {
+  const line = stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (!line || status !== 0) throw new Error(`${name}: failed (exit ${status}): ${stderr.slice(-2000)}`);
+  return JSON.parse(line.slice(6)) as Result;
+}
+
+/** Runs `script args...` (default: bench/lib/child.js, the floor and the CLI) and reads its result. */
+export function measure(name: string, events: number, args: string[], script = path.join(__dirname, 'child.js')): Measurement {
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { name, events, ...parseResult(name, r.stdout, r.status, r.stderr) };
 }
 
 export function report(floor: Measurement, others: Measurement[]): string {
+  const floorPerSec = (floor.events * 1000) / floor.wallMs;
+  const floorPerCpu = (floor.events * 1000) / floor.cpuMs;
   const rows = [floor, ...others].map((m) => {
     const perSec = (m.events * 1000) / m.wallMs;
     const perCpu = (m.events * 1000) / m.cpuMs;
-    const floorPerSec = (floor.events * 1000) / floor.wallMs;
-    const floorPerCpu = (floor.events * 1000) / floor.cpuMs;
     return [
-      m.name.padEnd(34),
+      m.name.padEnd(44),
       fmt(perSec).padStart(10),
       fmt(perCpu).padStart(12),
       (m.maxRssMb.toFixed(0) + ' MB').padStart(9),
@@ -34,7 +59,7 @@ export function report(floor: Measurement, others: Measurement[]): string {
       (perCpu / floorPerCpu).toFixed(2).padStart(10),
     ].join(' ');
   });
-  const head = ['scenario'.padEnd(34), 'events/s'.padStart(10), 'events/cpu-s'.padStart(12), 'peak RSS'.padStart(9), 'wall/floor'.padStart(10), 'cpu/floor'.padStart(10)].join(' ');
+  const head = ['scenario'.padEnd(44), 'events/s'.padStart(10), 'events/cpu-s'.padStart(12), 'peak RSS'.padStart(9), 'wall/floor'.padStart(10), 'cpu/floor'.padStart(10)].join(' ');
   return [head, ...rows].join('\n');
 }
 
