@@ -178,3 +178,13 @@ function unknownKeys(obj: Record<string, unknown>, known: string[], where: strin
     if (!known.includes(k)) errors.push(`${where === '' ? '' : `${where}.`}${k}: not supported (known keys: ${known.join(', ')})`);
   }
 }
+
+/** Config validation shared by the processors that load a schema: one line per schema problem. */
+export function validateSchemaFile(schemaFile: string | undefined): string[] {
+  try {
+    loadPantherSchema(schemaFile ?? bundledSchemaPath());
+    return [];
+  } catch (err) {
+    return (err as Error).message.split('\n').map((line) => `schema_file: ${line}`);
+  }
+}

@@ -1,5 +1,5 @@
 import type { ProcessorFactory } from '../../core/component';
-import { bundledSchemaPath, loadPantherSchema } from '../../core/panther/schema';
+import { validateSchemaFile } from '../../core/panther/schema';
 import { indicatorsProcessorConfig } from './config';
 import { IndicatorsProcessor } from './indicators-processor';
 
@@ -8,13 +8,6 @@ export const indicatorsProcessorFactory: ProcessorFactory<typeof indicatorsProce
   type: 'indicators',
   description: 'Adds Panther\'s p_any_* indicator lists (IPs, domains, trace ids, usernames...) from the schema\'s indicator fields.',
   configShape: indicatorsProcessorConfig,
-  validate(config) {
-    try {
-      loadPantherSchema(config.schema_file ?? bundledSchemaPath());
-      return [];
-    } catch (err) {
-      return (err as Error).message.split('\n').map((line) => `schema_file: ${line}`);
-    }
-  },
+  validate: (config) => validateSchemaFile(config.schema_file),
   create: (config, ctx) => new IndicatorsProcessor(config, ctx),
 };

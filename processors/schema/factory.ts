@@ -1,5 +1,5 @@
 import type { ProcessorFactory } from '../../core/component';
-import { bundledSchemaPath, loadPantherSchema } from '../../core/panther/schema';
+import { validateSchemaFile } from '../../core/panther/schema';
 import { schemaProcessorConfig } from './config';
 import { SchemaProcessor } from './schema-processor';
 
@@ -8,13 +8,6 @@ export const schemaProcessorFactory: ProcessorFactory<typeof schemaProcessorConf
   type: 'schema',
   description: 'Types events against a Panther schema (default Gravitational.TeleportAudit) and adds the p_* fields, as Panther\'s parser does.',
   configShape: schemaProcessorConfig,
-  validate(config) {
-    try {
-      loadPantherSchema(config.schema_file ?? bundledSchemaPath());
-      return [];
-    } catch (err) {
-      return (err as Error).message.split('\n').map((line) => `schema_file: ${line}`);
-    }
-  },
+  validate: (config) => validateSchemaFile(config.schema_file),
   create: (config, ctx) => new SchemaProcessor(config, ctx),
 };
