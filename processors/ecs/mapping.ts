@@ -12,6 +12,7 @@ import { splitAddress, type Endpoint } from './address';
 import { toAttribute } from './attribute-value';
 import type { Categorization } from './categories';
 import type { EcsOutcome } from './ecs-values';
+import { rel, related } from './related';
 
 const F = {
   event: 1, code: 2, uid: 3, ei: 4, time: 5, success: 6, status: 7,
@@ -61,39 +62,55 @@ export interface EcsMapResult {
 
 type Resolve = (type: string) => Categorization | undefined;
 
+/** Highest field id + 1: the size of the scratch slots. */
+const SLOT_COUNT = 67;
+
+/** What to do with a Teleport key: an ECS field id, or the full `<prefix>.<key>` to write it under. */
+type KeyPlan = number | string;
+
 /**
  * Maps events to ECS attributes. One instance per processor; `map` reuses internal scratch space,
  * so it is not reentrant (processors run one batch at a time per instance).
  */
 export class EcsMapper {
   private readonly audit: string;
-  // Scratch slots for the fields placed after the pass; reset per event.
-  private slots: unknown[] = [];
-  private keys: string[] = [];
+  // Scratch slots for the fields placed after the pass, preallocated (no array per event); only
+  // the ids listed in `deferred` hold values, and they are cleared after each event.
+  private readonly slots: unknown[] = new Array<unknown>(SLOT_COUNT).fill(undefined);
+  private readonly keys: string[] = new Array<string>(SLOT_COUNT).fill('');
+  private readonly deferred: number[] = [];
   /**
-   * `<prefix>.<key>` per Teleport key, built once: a fresh concatenation per record would be
-   * flattened and hashed again when used as a property name. Bounded against junk keys.
+   * One lookup per Teleport key: its ECS field id, or `<prefix>.<key>` built once (a fresh
+   * concatenation per record would be flattened and hashed again when used as a property name).
+   * Bounded against junk keys.
    */
-  private readonly auditKeys = new Map<string, string>();
+  private readonly plans = new Map<string, KeyPlan>();
+  /** `<prefix>.<key>` of the keys with an ECS home, for values that cannot go there. */
+  private readonly fieldAuditKeys = new Map<string, string>();
 
   constructor(private readonly resolve: Resolve, auditPrefix: string) {
     this.audit = auditPrefix === '' ? '' : `${auditPrefix}.`;
+    for (const key of FIELDS.keys()) this.fieldAuditKeys.set(key, this.audit + key);
   }
 
-  private auditKey(key: string): string {
-    let full = this.auditKeys.get(key);
-    if (full === undefined) {
-      full = this.audit + key;
-      if (this.auditKeys.size < 10_000) this.auditKeys.set(key, full);
+  private plan(key: string): KeyPlan {
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = FIELDS.get(key) ?? this.audit + key;
+      if (this.plans.size < 10_000) this.plans.set(key, plan);
     }
-    return full;
+    return plan;
+  }
+
+  /** The value under `<prefix>.<key>`, where a field without (usable) ECS home goes. */
+  private putAudit(attrs: Attributes, key: string, value: unknown): void {
+    const v = toAttribute(value);
+    if (v === undefined) return;
+    const plan = this.plan(key);
+    attrs[typeof plan === 'string' ? plan : this.fieldAuditKeys.get(key)!] = v;
   }
 
   map(event: Readonly<Record<string, unknown>>, attrs: Attributes): EcsMapResult {
-    const slots = this.slots;
-    const keys = this.keys;
-    slots.length = 0;
-    keys.length = 0;
     rel.ips.length = 0;
     rel.users.length = 0;
     rel.hosts.length = 0;
@@ -104,65 +121,67 @@ export class EcsMapper {
 
     for (const key in event) {
       const value = event[key];
-      const id = FIELDS.get(key);
-      if (id === undefined) {
-        putAudit(attrs, this.auditKey(key), value);
+      const id = this.plan(key);
+      if (typeof id === 'string') {
+        const v = toAttribute(value);
+        if (v !== undefined) attrs[id] = v;
         continue;
       }
       switch (id) {
         case F.event:
           if (typeof value === 'string') type = value;
-          else putAudit(attrs, this.auditKey(key), value);
+          else this.putAudit(attrs, key, value);
           break;
-        case F.code: code = value; putString(attrs, 'event.code', value, this.auditKey(key)); break;
-        case F.uid: putString(attrs, 'event.id', value, this.auditKey(key)); break;
-        case F.ei: putNumber(attrs, 'event.sequence', value, this.auditKey(key)); break;
-        case F.time: putString(attrs, '@timestamp', value, this.auditKey(key)); break;
-        case F.success: success = value; putAudit(attrs, this.auditKey(key), value); break;
-        case F.status: status = value; putAudit(attrs, this.auditKey(key), value); break;
-        case F.tx: putNumber(attrs, 'source.bytes', value, this.auditKey(key)); break;
-        case F.rx: putNumber(attrs, 'destination.bytes', value, this.auditKey(key)); break;
+        case F.code: code = value; if (!putString(attrs, 'event.code', value)) this.putAudit(attrs, key, value); break;
+        case F.uid: if (!putString(attrs, 'event.id', value)) this.putAudit(attrs, key, value); break;
+        case F.ei: if (!putNumber(attrs, 'event.sequence', value)) this.putAudit(attrs, key, value); break;
+        case F.time: if (!putString(attrs, '@timestamp', value)) this.putAudit(attrs, key, value); break;
+        case F.success: success = value; this.putAudit(attrs, key, value); break;
+        case F.status: status = value; this.putAudit(attrs, key, value); break;
+        case F.tx: if (!putNumber(attrs, 'source.bytes', value)) this.putAudit(attrs, key, value); break;
+        case F.rx: if (!putNumber(attrs, 'destination.bytes', value)) this.putAudit(attrs, key, value); break;
         case F.proto:
           if (typeof value === 'string' && value !== '') attrs['network.protocol'] = value.toLowerCase();
-          else putAudit(attrs, this.auditKey(key), value);
+          else this.putAudit(attrs, key, value);
           break;
         case F.serverHostname:
-          putString(attrs, 'host.hostname', value, this.auditKey(key));
-          if (typeof value === 'string' && value !== '') rel.hosts.push(value);
+          if (!putString(attrs, 'host.hostname', value)) this.putAudit(attrs, key, value);
+          else if (value !== '') rel.hosts.push(value as string);
           break;
-        case F.serverId: putString(attrs, 'host.id', value, this.auditKey(key)); break;
-        case F.userAgent: putString(attrs, 'user_agent.original', value, this.auditKey(key)); break;
-        case F.error: putString(attrs, 'error.message', value, this.auditKey(key)); break;
+        case F.serverId: if (!putString(attrs, 'host.id', value)) this.putAudit(attrs, key, value); break;
+        case F.userAgent: if (!putString(attrs, 'user_agent.original', value)) this.putAudit(attrs, key, value); break;
+        case F.error: if (!putString(attrs, 'error.message', value)) this.putAudit(attrs, key, value); break;
         case F.login:
-          putString(attrs, 'process.user.name', value, this.auditKey(key));
-          if (typeof value === 'string' && value !== '') rel.users.push(value);
+          if (!putString(attrs, 'process.user.name', value)) this.putAudit(attrs, key, value);
+          else if (value !== '') rel.users.push(value as string);
           break;
-        case F.pid: putNumber(attrs, 'process.pid', value, this.auditKey(key)); break;
-        case F.ppid: putNumber(attrs, 'process.parent.pid', value, this.auditKey(key)); break;
-        case F.program: putString(attrs, 'process.name', value, this.auditKey(key)); break;
-        case F.command: putString(attrs, 'process.command_line', value, this.auditKey(key)); break;
-        case F.exitCode: putNumber(attrs, 'process.exit_code', value, this.auditKey(key)); break;
+        case F.pid: if (!putNumber(attrs, 'process.pid', value)) this.putAudit(attrs, key, value); break;
+        case F.ppid: if (!putNumber(attrs, 'process.parent.pid', value)) this.putAudit(attrs, key, value); break;
+        case F.program: if (!putString(attrs, 'process.name', value)) this.putAudit(attrs, key, value); break;
+        case F.command: if (!putString(attrs, 'process.command_line', value)) this.putAudit(attrs, key, value); break;
+        case F.exitCode: if (!putNumber(attrs, 'process.exit_code', value)) this.putAudit(attrs, key, value); break;
         case F.argv:
-          if (Array.isArray(value) && value.every((a) => typeof a === 'string')) attrs['process.args'] = value as string[];
-          else putAudit(attrs, this.auditKey(key), value);
+          if (isStringArray(value)) attrs['process.args'] = value;
+          else this.putAudit(attrs, key, value);
           break;
-        case F.containerName: putString(attrs, 'container.name', value, this.auditKey(key)); break;
-        case F.containerImage: putString(attrs, 'container.image.name', value, this.auditKey(key)); break;
-        case F.verb: putString(attrs, 'http.request.method', value, this.auditKey(key)); break;
-        case F.requestPath: putString(attrs, 'url.path', value, this.auditKey(key)); break;
-        case F.responseCode: putNumber(attrs, 'http.response.status_code', value, this.auditKey(key)); break;
+        case F.containerName: if (!putString(attrs, 'container.name', value)) this.putAudit(attrs, key, value); break;
+        case F.containerImage: if (!putString(attrs, 'container.image.name', value)) this.putAudit(attrs, key, value); break;
+        case F.verb: if (!putString(attrs, 'http.request.method', value)) this.putAudit(attrs, key, value); break;
+        case F.requestPath: if (!putString(attrs, 'url.path', value)) this.putAudit(attrs, key, value); break;
+        case F.responseCode: if (!putNumber(attrs, 'http.response.status_code', value)) this.putAudit(attrs, key, value); break;
         case F.user:
           if (typeof value === 'string') putUser(attrs, value);
-          else putAudit(attrs, this.auditKey(key), value);
+          else this.putAudit(attrs, key, value);
           break;
         default:
           // Placed after the pass (addresses, context-dependent fields).
-          slots[id] = value;
-          keys[id] = key;
+          this.slots[id] = value;
+          this.keys[id] = key;
+          this.defer(id);
       }
     }
 
-    if (slots.length > 0) this.place(attrs, type);
+    if (this.deferred.length > 0) this.place(attrs, type);
 
     const categorization = type === '' ? undefined : this.resolve(type);
     attrs['event.kind'] = 'event';
@@ -176,36 +195,43 @@ export class EcsMapper {
     return { categorization, type };
   }
 
+  /** Notes a filled slot, keeping `deferred` in id order (a few ids: insertion, no sort call). */
+  private defer(id: number): void {
+    const deferred = this.deferred;
+    let j = deferred.length;
+    deferred.push(id);
+    for (; j > 0 && deferred[j - 1] > id; j--) deferred[j] = deferred[j - 1];
+    deferred[j] = id;
+  }
+
+  /** Writes the endpoint of the address in slot `id` under `kind`; false when there is none. */
+  private endpoint(attrs: Attributes, id: number, kind: EndpointKind): boolean {
+    const v = this.slots[id];
+    if (typeof v !== 'string') return false;
+    const e = splitAddress(v);
+    if (e === undefined) return false;
+    putEndpoint(attrs, kind, e);
+    this.slots[id] = undefined;
+    return true;
+  }
+
   /** Addresses and fields whose ECS home depends on the event type or on each other. */
   private place(attrs: Attributes, type: string): void {
     const slots = this.slots;
-    const keys = this.keys;
-    const rest = (id: number) => { if (slots[id] !== undefined) putAudit(attrs, this.auditKey(keys[id]), slots[id]); };
 
     // Addresses: the explicit source/destination of a connection first, then the server the
     // client reached; addr.local goes to destination.* when server.* is already taken.
-    let destinationTaken = false;
-    let serverTaken = false;
-    const endpoint = (id: number, ecs: EndpointKind): boolean => {
-      const v = slots[id];
-      if (typeof v !== 'string') return false;
-      const e = splitAddress(v);
-      if (e === undefined) return false;
-      putEndpoint(attrs, ecs, e);
-      return true;
-    };
-    if (endpoint(F.addrRemote, 'client')) slots[F.addrRemote] = undefined;
-    if (endpoint(F.srcAddr, 'source')) slots[F.srcAddr] = undefined;
-    if (endpoint(F.dstAddr, 'destination')) { destinationTaken = true; slots[F.dstAddr] = undefined; }
+    this.endpoint(attrs, F.addrRemote, 'client');
+    this.endpoint(attrs, F.srcAddr, 'source');
+    const destinationTaken = this.endpoint(attrs, F.dstAddr, 'destination');
     const dstPort = slots[F.dstPort];
     if (dstPort !== undefined && attrs['destination.port'] === undefined) {
       const port = toInt(dstPort);
       if (port !== undefined) { attrs['destination.port'] = port; slots[F.dstPort] = undefined; }
     }
-    if (endpoint(F.serverAddr, 'server')) { serverTaken = true; slots[F.serverAddr] = undefined; }
-    if (!serverTaken && endpoint(F.desktopAddr, 'server')) { serverTaken = true; slots[F.desktopAddr] = undefined; }
-    if (!serverTaken && endpoint(F.addrLocal, 'server')) slots[F.addrLocal] = undefined;
-    else if (!destinationTaken && endpoint(F.addrLocal, 'destination')) slots[F.addrLocal] = undefined;
+    const serverTaken = this.endpoint(attrs, F.serverAddr, 'server') || this.endpoint(attrs, F.desktopAddr, 'server');
+    if (!serverTaken) this.endpoint(attrs, F.addrLocal, 'server');
+    else if (!destinationTaken) this.endpoint(attrs, F.addrLocal, 'destination');
 
     // Kubernetes: the cluster the request went to is the orchestrator; Teleport's own cluster
     // name takes that place only when no Kubernetes cluster is named.
@@ -260,8 +286,24 @@ export class EcsMapper {
       if (rc !== undefined) { attrs['process.exit_code'] = rc; slots[F.returnCode] = undefined; }
     }
 
-    for (let id = 0; id < slots.length; id++) rest(id);
+    // What found no ECS home goes under audit, in field id order; the slots are left empty.
+    const deferred = this.deferred;
+    for (let i = 0; i < deferred.length; i++) {
+      const id = deferred[i];
+      const v = slots[id];
+      if (v !== undefined) {
+        this.putAudit(attrs, this.keys[id], v);
+        slots[id] = undefined;
+      }
+    }
+    deferred.length = 0;
   }
+}
+
+function isStringArray(v: unknown): v is string[] {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
+  return true;
 }
 
 /**
@@ -301,15 +343,19 @@ function toInt(v: unknown): number | undefined {
   return undefined;
 }
 
-function putString(attrs: Attributes, ecs: string, value: unknown, auditKey: string): void {
-  if (typeof value === 'string') { if (value !== '') attrs[ecs] = value; }
-  else putAudit(attrs, auditKey, value);
+/** Writes a string to its ECS field ('' is absent); false when the value is not a string. */
+function putString(attrs: Attributes, ecs: string, value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (value !== '') attrs[ecs] = value;
+  return true;
 }
 
-function putNumber(attrs: Attributes, ecs: string, value: unknown, auditKey: string): void {
+/** Writes an integer (or its decimal string) to its ECS field; false when it is neither. */
+function putNumber(attrs: Attributes, ecs: string, value: unknown): boolean {
   const n = toInt(value);
-  if (n !== undefined) attrs[ecs] = n;
-  else putAudit(attrs, auditKey, value);
+  if (n === undefined) return false;
+  attrs[ecs] = n;
+  return true;
 }
 
 type EndpointKind = 'client' | 'server' | 'source' | 'destination';
@@ -338,31 +384,4 @@ function putUser(attrs: Attributes, user: string): void {
     attrs['user.email'] = user;
     attrs['user.domain'] = user.slice(at + 1);
   }
-}
-
-/**
- * Values for related.ip / related.user / related.hosts, gathered while the fields are written
- * (cheaper than reading them back from a large attributes object). Module scratch: `map` is
- * synchronous, so one event at a time uses it.
- */
-const rel = { ips: [] as string[], users: [] as string[], hosts: [] as string[] };
-
-/** Writes the related.* lists, each deduplicated and sorted so key order in the line does not matter. */
-function related(attrs: Attributes): void {
-  if (rel.ips.length > 0) attrs['related.ip'] = uniqueSorted(rel.ips);
-  if (rel.users.length > 0) attrs['related.user'] = uniqueSorted(rel.users);
-  if (rel.hosts.length > 0) attrs['related.hosts'] = uniqueSorted(rel.hosts);
-}
-
-function uniqueSorted(list: string[]): string[] {
-  if (list.length === 1) return [list[0]];
-  const out = [...new Set(list)];
-  out.sort();
-  return out;
-}
-
-/** Writes a Teleport value as an attribute; null (absent in OTLP) is skipped. */
-function putAudit(attrs: Attributes, key: string, value: unknown): void {
-  const v = toAttribute(value);
-  if (v !== undefined) attrs[key] = v;
 }
