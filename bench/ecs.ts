@@ -13,9 +13,9 @@ import { newRecord, type LogRecord } from '../core/record';
 import { silentLogger } from '../core/telemetry/logger';
 import { testTelemetry } from '../core/telemetry/metrics';
 import { EcsProcessor } from '../processors/ecs/ecs-processor';
-import { generateFile, repoRoot } from './lib/generate';
 import { forEachLineBatch } from './lib/lines';
 import { measure, printResult, report } from './lib/measure';
+import { benchSetup } from './lib/setup';
 
 function processing(file: string): void {
   const started = process.hrtime.bigint();
@@ -53,12 +53,7 @@ service:
 }
 
 function main(): void {
-  const events = Number(process.argv[2] ?? 1_000_000);
-  const dir = path.join(repoRoot(), 'bench', 'out');
-  const input = path.join(dir, `teleport-${events}.log`);
-  const size = generateFile(input, events);
-  process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average\n`);
-  const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
+  const { events, dir, input, floor } = benchSetup();
   const results = [
     measure('decode -> ecs -> stringify attrs', events, ['processing-job', input], __filename),
     measure('filelog -> file', events, ['pipeline', pipelineConfig(dir, input, 'ecs-baseline', [])]),

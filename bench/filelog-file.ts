@@ -4,13 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateFile, repoRoot } from './lib/generate';
 import { measure, report } from './lib/measure';
+import { benchSetup } from './lib/setup';
 
-const events = Number(process.argv[2] ?? 1_000_000);
-const dir = path.join(repoRoot(), 'bench', 'out');
-const input = path.join(dir, `teleport-${events}.log`);
-const size = generateFile(input, events);
+const { events, dir, input, floor } = benchSetup();
 const config = path.join(dir, 'filelog-file.yaml');
 fs.writeFileSync(config, `
 receivers:
@@ -22,7 +19,5 @@ service:
   pipelines:
     logs: {receivers: [filelog], exporters: [file], dead_letter: [file/dead-letter]}
 `);
-process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average\n`);
-const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
 const pipeline = measure('filelog -> file', events, ['pipeline', config]);
 process.stdout.write(report(floor, [pipeline]) + '\n');

@@ -13,8 +13,8 @@ import { parseConfig } from '../core/config/load';
 import { Service } from '../core/pipeline/service';
 import { registry } from '../core/registry';
 import { silentLogger } from '../core/telemetry/logger';
-import { generateFile, repoRoot } from './lib/generate';
-import { measure, parseResult, printResult, report, type Measurement } from './lib/measure';
+import { parseResult, printResult, report, type Measurement } from './lib/measure';
+import { benchSetup } from './lib/setup';
 
 async function child(configFile: string, events: number): Promise<void> {
   const config = parseConfig(fs.readFileSync(configFile, 'utf8'), configFile, registry, {});
@@ -60,18 +60,13 @@ async function tail(name: string, configFile: string, source: string, growing: s
 }
 
 async function main(): Promise<void> {
-  const events = Number(process.argv[2] ?? 1_000_000);
-  const dir = path.join(repoRoot(), 'bench', 'out');
-  const source = path.join(dir, `teleport-${events}.log`);
-  const size = generateFile(source, events);
+  const { events, dir, input: source, floor } = benchSetup(', appended while tailed');
   const growing = path.join(dir, 'tail-growing.log');
   const configs = {
     debug: 'debug: {verbosity: basic}',
     file: `file: {path: ${JSON.stringify(path.join(dir, 'filelog-tail.otlp.jsonl'))}}`,
   };
   const results: Measurement[] = [];
-  process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average, appended while tailed\n`);
-  const floor = measure('floor (read+parse+stringify)', events, ['floor', source]);
   for (const [exporter, block] of Object.entries(configs)) {
     const config = path.join(dir, `filelog-tail-${exporter}.yaml`);
     fs.writeFileSync(config, `

@@ -18,9 +18,9 @@ import { stringifyLossless } from '../core/json-lossless';
 import { PantherLines } from '../exporters/panther/serialize';
 import { IndicatorsProcessor } from '../processors/indicators/indicators-processor';
 import { SchemaProcessor } from '../processors/schema/schema-processor';
-import { generateFile, repoRoot } from './lib/generate';
 import { forEachLineBatch } from './lib/lines';
 import { measure, printResult, report } from './lib/measure';
+import { benchSetup } from './lib/setup';
 
 function processing(file: string): void {
   const started = process.hrtime.bigint();
@@ -41,12 +41,7 @@ function processing(file: string): void {
 }
 
 function main(): void {
-  const events = Number(process.argv[2] ?? 1_000_000);
-  const dir = path.join(repoRoot(), 'bench', 'out');
-  const input = path.join(dir, `teleport-${events}.log`);
-  const size = generateFile(input, events);
-  process.stdout.write(`${events.toLocaleString('en-US')} events, ${(size / events).toFixed(0)} bytes each on average\n`);
-  const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
+  const { events, dir, input, floor } = benchSetup();
   const results = [measure('schema -> indicators -> panther lines + gzip', events, ['processing-job', input], __filename)];
   if (registry.find('receiver', 'filelog')) {
     const out = path.join(dir, 'panther');

@@ -13,17 +13,8 @@ import { completeGzipLength, STAGING_DIR } from '../../../exporters/panther/stag
 import { PANTHER_TIME, parserCases, ROW_ID } from '../../processors/schema/helpers';
 import { startService, tmpDir } from '../../support/service';
 
-/** A small seeded PRNG (mulberry32): `rnd(n)` is an integer in [0, n). */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) % n);
-  };
-}
 import { FILE_NAME, linesOf, listFiles, published } from './helpers';
+import { random } from '../../support/random';
 
 const ctx = (): CreateContext => ({ id: 'panther', logger: silentLogger, telemetry: testTelemetry('panther'), dataDir: tmpDir() });
 

@@ -11,17 +11,8 @@ import { newRecord, type LogRecord } from '../../../core/record';
 import { rfc3339ToPantherTime } from '../../../core/time';
 import type { SchemaProcessor } from '../../../processors/schema/schema-processor';
 
-/** A small seeded PRNG (mulberry32): `rnd(n)` is an integer in [0, n). */
-function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) % n);
-  };
-}
 import { fixtureLines, parserCases, schemaProcessor } from './helpers';
+import { random } from '../../support/random';
 
 /** Every input line the fixtures hold, plus lines aimed at the key-naming rules. */
 function inputs(): string[] {
