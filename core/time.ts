@@ -1,6 +1,12 @@
-/** RFC 3339 timestamps with full nanosecond precision (Date keeps only milliseconds). */
+/**
+ * RFC 3339 timestamps with full nanosecond precision (Date keeps only milliseconds). One rule of
+ * validity for every consumer, strict as Go's time.Parse(time.RFC3339), which Panther uses:
+ * upper-case `T`, `Z` or a `±hh:mm` offset, seconds 0-59, a real calendar day, 0 to 9 fractional
+ * digits. So an event time the schema processor refuses is also unknown (0) to the OTLP encoders.
+ */
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const STRICT_RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 // Consecutive audit events mostly share their second: remember the last whole-second UTC prefix
 // (`YYYY-MM-DDTHH:MM:SS`) and its value, so the common case is a string compare and the fraction.
@@ -24,12 +30,14 @@ export function rfc3339ToUnixNano(text: string): bigint | undefined {
 }
 
 function parseFull(text: string): bigint | undefined {
-  const m = RFC3339.exec(text);
+  const m = STRICT_RFC3339.exec(text);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m;
+  const [, y, mo, d, h, mi, s, frac, zone, oh, om] = m;
+  const sign = zone === 'Z' ? undefined : zone[0];
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  if (sign && (Number(oh) > 23 || Number(om) > 59)) return undefined;
   // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999, and Teleport writes
   // 0001-01-01T00:00:00Z for "never".
   const date = new Date(0);
@@ -50,15 +58,12 @@ export function formatPantherTime(unixNano: bigint): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(nanos).padStart(9, '0')}`;
 }
 
-const STRICT_RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const NINE_ZEROS = '000000000';
 
 /**
  * RFC 3339 straight to Panther's `YYYY-MM-DD HH:MM:SS.fffffffff` (UTC), or undefined when `text` is
- * not a valid RFC 3339 date-time. Strict as Go's time.Parse(time.RFC3339) is: upper-case `T`,
- * `Z` or a `±hh:mm` offset, seconds 0-59, a real calendar day, 0 to 9 fractional digits. UTC input,
- * by far the common case, is rewritten as text without any date arithmetic.
+ * not a valid RFC 3339 date-time (the rule above). UTC input, by far the common case, is rewritten
+ * as text without any date arithmetic.
  */
 export function rfc3339ToPantherTime(text: string): string | undefined {
   const utc = utcToPantherTime(text);

@@ -1,6 +1,8 @@
 /**
  * How a Teleport event becomes an OpenTelemetry log record, independent of the wire encoding.
- * Shared by every exporter that writes OTLP (file, otlphttp), so the mapping is defined once:
+ * The encoders (json.ts, proto.ts) share the helpers below and write the same fields straight
+ * to their wire format for speed; `toOtlpLogRecord` states the whole mapping in one place, and
+ * tests hold both encoders to it:
  *
  * - timeUnixNano: the event's `time` (full precision); 0 (unknown) when absent, unparseable or
  *   outside what OTLP's unsigned nanoseconds can hold (before 1970, e.g. Teleport's 0001-01-01)

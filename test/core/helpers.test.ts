@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { OrderedAcks } from '../../core/ordered-acks';
 import { decodeRecords } from '../../core/decode';
 import { newRecord } from '../../core/record';
-import { formatPantherTime, rfc3339ToUnixNano } from '../../core/time';
+import { formatPantherTime, rfc3339ToPantherTime, rfc3339ToUnixNano } from '../../core/time';
 import { backoffDelay } from '../../core/retry';
 import { substituteEnv } from '../../core/config/env';
 
@@ -34,8 +34,10 @@ describe('core helpers', () => {
     assert.equal(rfc3339ToUnixNano('2020-08-07T07:52:09.1Z'), 1596786729100000000n);
     assert.equal(rfc3339ToUnixNano('2020-08-07T07:52:09.123456789Z'), 1596786729123456789n);
     assert.equal(rfc3339ToUnixNano('0001-01-01T00:00:00Z'), -62135596800000n * 1_000_000n);
-    for (const bad of ['yesterday', '2020-02-30T00:00:00Z', '2020-08-07T07:52:09.1234567890Z', '2020-08-07 07:52']) {
+    for (const bad of ['yesterday', '2020-02-30T00:00:00Z', '2020-08-07T07:52:09.1234567890Z', '2020-08-07 07:52',
+      '2020-08-07t07:52:09Z', '2020-08-07 07:52:09Z', '2020-08-07T07:52:60Z', '2020-08-07T07:52:09+24:00']) {
       assert.equal(rfc3339ToUnixNano(bad), undefined, bad);
+      assert.equal(rfc3339ToPantherTime(bad), undefined, `the schema processor agrees: ${bad}`);
     }
   });
 

@@ -248,7 +248,8 @@ export function decode(body: Buffer, proto: boolean): DecodedLogRecord[] {
   return out;
 }
 
-function attributes(kvs: Obj[]): Record<string, unknown> {
+/** OTLP KeyValue list (JSON encoding, or protobufjs objects of the same shape) → plain object. */
+export function attributes(kvs: Obj[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of kvs) out[kv.key as string] = kv.value === undefined ? undefined : plain(kv.value as Obj);
   return out;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { registry } from '../../../core/registry';
 import type { Service } from '../../../core/pipeline/service';
+import { attributes } from '../../support/otlp-sink';
 
 export const SAMPLE_DIR = path.resolve('examples/teleport-log');
 
@@ -83,29 +84,10 @@ export function readOtlpJsonLines(file: string): { body: string; attributes: Rec
     if (line === '') continue;
     const req = JSON.parse(line) as { resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string }; attributes: { key: string; value: Record<string, unknown> }[] }[] }[] }[] };
     for (const rl of req.resourceLogs) for (const sl of rl.scopeLogs) for (const lr of sl.logRecords) {
-      const attributes: Record<string, unknown> = {};
-      for (const kv of lr.attributes) attributes[kv.key] = jsonValue(kv.value);
-      out.push({ body: lr.body.stringValue, attributes });
+      out.push({ body: lr.body.stringValue, attributes: attributes(lr.attributes) });
     }
   }
   return out;
-}
-
-function jsonValue(v: Record<string, unknown>): unknown {
-  if ('stringValue' in v) return v.stringValue;
-  if ('boolValue' in v) return v.boolValue;
-  if ('intValue' in v) {
-    const n = BigInt(v.intValue as string);
-    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-  }
-  if ('doubleValue' in v) return v.doubleValue;
-  if ('arrayValue' in v) return (((v.arrayValue as { values?: Record<string, unknown>[] }).values) ?? []).map(jsonValue);
-  if ('kvlistValue' in v) {
-    const out: Record<string, unknown> = {};
-    for (const kv of ((v.kvlistValue as { values?: { key: string; value: Record<string, unknown> }[] }).values ?? [])) out[kv.key] = jsonValue(kv.value);
-    return out;
-  }
-  return undefined;
 }
 
 export async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
