@@ -41,18 +41,18 @@ async function received(url: string): Promise<number> {
   return count;
 }
 
-function pipelineConfig(name: string, url: string, processors: string[], extra = ''): string {
+function pipelineConfig(name: string, url: string, processors: string[], workers: number): string {
   const file = path.join(dir, `otlphttp-${name}.yaml`);
   fs.writeFileSync(file, `
 receivers:
   filelog: {include: [${JSON.stringify(input)}], start_at: beginning}
 processors: {${processors.map((p) => `${p}: {}`).join(', ')}}
 exporters:
-  otlphttp: {endpoint: ${JSON.stringify(url)}, encoding: proto, compression: gzip${extra}}
+  otlphttp: {endpoint: ${JSON.stringify(url)}, encoding: proto, compression: gzip}
   file/dead-letter: {path: ${JSON.stringify(path.join(dir, `otlphttp-${name}-dead-letter.jsonl`))}}
 service:
   pipelines:
-    logs: {receivers: [filelog], processors: [${processors.join(', ')}], exporters: [otlphttp], dead_letter: [file/dead-letter]}
+    logs: {receivers: [filelog], processors: [${processors.join(', ')}], exporters: [otlphttp], dead_letter: [file/dead-letter], workers: ${workers}}
 `);
   return file;
 }
@@ -85,12 +85,14 @@ async function main(): Promise<void> {
     const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
     const rows: Measurement[] = [];
     const notes: string[] = [];
-    const scenarios: [string, string, string[], string?][] = [
-      ['full', 'filelog→schema→indicators→ecs→otlphttp', ['schema', 'indicators', 'ecs']],
-      ['bare', 'filelog→otlphttp', []],
+    const full = ['schema', 'indicators', 'ecs'];
+    const scenarios: [string, string, string[], number][] = [
+      ['full', 'filelog→schema→indicators→ecs→otlphttp', full, 0],
+      ['full-w2', 'the same, 2 workers', full, 2],
+      ['bare', 'filelog→otlphttp', [], 0],
     ];
-    for (const [name, label, processors, extra] of scenarios) {
-      const m = measure(label, events, ['pipeline', pipelineConfig(name, sink.url, processors, extra)]);
+    for (const [name, label, processors, workers] of scenarios) {
+      const m = measure(label, events, ['pipeline', pipelineConfig(name, sink.url, processors, workers)]);
       const got = await received(sink.url);
       const dead = deadLettered(name);
       rows.push(m);
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(report(floor, rows) + '\n' + notes.join('\n') + '\n');
     const ratio = (a: Measurement, b: Measurement) => (a.events / a.cpuMs) / (b.events / b.cpuMs);
-    process.stdout.write(`per CPU-second vs the SDK path with nothing dropped: full pipeline ${ratio(rows[0], paced!).toFixed(2)}x, filelog→otlphttp ${ratio(rows[1], paced!).toFixed(2)}x\n`);
+    process.stdout.write(`per CPU-second vs the SDK path with nothing dropped: full pipeline ${ratio(rows[0], paced!).toFixed(2)}x (${ratio(rows[1], paced!).toFixed(2)}x on 2 workers), filelog→otlphttp ${ratio(rows[2], paced!).toFixed(2)}x\n`);
   } finally {
     sink.stop();
   }

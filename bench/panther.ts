@@ -3,7 +3,8 @@
  * - `schema -> indicators -> panther lines + gzip`: the processing work alone, in-process over the
  *   same file (decode as the core does, both processors, Panther serialization as the exporter
  *   does it, gzip at the exporter's default level 1, here on the main thread);
- * - `filelog -> schema -> indicators -> panther`: the real CLI, when the filelog receiver is registered.
+ * - `filelog -> schema -> indicators -> panther`: the real CLI, on the main thread and with the
+ *   pipeline on 2 worker threads (`workers: 2`).
  * Usage: node dist/bench/panther.js [<events>]   (default 1,000,000).
  */
 import fs from 'node:fs';
@@ -44,24 +45,28 @@ function main(): void {
   const { events, dir, input, floor } = benchSetup();
   const results = [measure('schema -> indicators -> panther lines + gzip', events, ['processing-job', input], __filename)];
   if (registry.find('receiver', 'filelog')) {
-    const out = path.join(dir, 'panther');
-    fs.rmSync(out, { recursive: true, force: true });
-    const config = path.join(dir, 'filelog-panther.yaml');
-    fs.writeFileSync(config, `
+    for (const workers of [0, 2]) {
+      const name = `panther-w${workers}`;
+      const out = path.join(dir, name);
+      const checkpoints = path.join(dir, `checkpoints-${name}`);
+      fs.rmSync(out, { recursive: true, force: true });
+      fs.rmSync(checkpoints, { recursive: true, force: true });
+      const config = path.join(dir, `filelog-${name}.yaml`);
+      fs.writeFileSync(config, `
 receivers:
-  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, storage: ${JSON.stringify(path.join(dir, 'checkpoints-panther'))}}
+  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, storage: ${JSON.stringify(checkpoints)}}
 processors:
   schema: {}
   indicators: {}
 exporters:
   panther: {directory: ${JSON.stringify(out)}}
-  file/dead-letter: {path: ${JSON.stringify(path.join(dir, 'dead-letter-panther.jsonl'))}}
+  file/dead-letter: {path: ${JSON.stringify(path.join(dir, `dead-letter-${name}.jsonl`))}}
 service:
   pipelines:
-    logs: {receivers: [filelog], processors: [schema, indicators], exporters: [panther], dead_letter: [file/dead-letter]}
+    logs: {receivers: [filelog], processors: [schema, indicators], exporters: [panther], dead_letter: [file/dead-letter], workers: ${workers}}
 `);
-    fs.rmSync(path.join(dir, 'checkpoints-panther'), { recursive: true, force: true });
-    results.push(measure('filelog -> schema -> indicators -> panther', events, ['pipeline', config]));
+      results.push(measure(`filelog -> schema -> indicators -> panther${workers > 0 ? `, ${workers} workers` : ''}`, events, ['pipeline', config]));
+    }
   } else {
     process.stdout.write('(filelog receiver not registered yet: end-to-end scenario skipped)\n');
   }

@@ -128,6 +128,31 @@ export interface ProcessorFactory<S extends Shape = Shape> extends FactoryBase<S
 export interface ExporterFactory<S extends Shape = Shape> extends FactoryBase<S> {
   readonly kind: 'exporter';
   create(config: Infer<S>, ctx: CreateContext): Exporter;
+  /**
+   * The exporter's per-record serialization, for pipelines that run on worker threads
+   * (`workers`): records are encoded there and reach `export` with `encoded[<exporter id>]` set.
+   * Undefined when the exporter has none for this config: it then gets whole records.
+   */
+  createEncoder?(config: Infer<S>): RecordEncoder | undefined;
+}
+
+/**
+ * Serialization split from an exporter's I/O so it can run on any thread: pure, stateless between
+ * calls, the same bytes for the same record wherever it runs.
+ */
+export interface RecordEncoder {
+  encode(records: readonly LogRecord[]): EncodedBatch;
+}
+
+/** Records' encodings back to back, with where each ends, its grouping key, and what could not be encoded. */
+export interface EncodedBatch {
+  readonly bytes: Uint8Array;
+  /** End offset of record i's bytes (start: ends[i - 1], or 0); a failed record has zero length. */
+  readonly ends: Int32Array;
+  /** What the exporter groups record i by (Panther: log type and hour; OTLP: the cluster; '' if none). */
+  readonly keys: string[];
+  /** Records that can never be encoded (dead letter), by index. */
+  readonly failures: { readonly index: number; readonly reason: string }[];
 }
 
 export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory;

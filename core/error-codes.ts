@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   export_unavailable: 'The backend or destination is unavailable for now (network error, 429, 5xx, disk); retried with backoff.',
   queue_full: 'A bounded queue is full; the pipeline applies backpressure instead of dropping.',
   shutdown: 'The process is shutting down and the operation was not completed; nothing was acknowledged.',
+  worker_failed: 'A pipeline worker thread died or failed a batch; the batch is not acknowledged, so it is read again.',
   io_error: 'Reading an input or writing an output failed at the operating-system level.',
 } as const;
 

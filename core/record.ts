@@ -51,6 +51,18 @@ export interface LogRecord {
   refusal?: { readonly code: string; readonly reason: string; readonly component: string };
   /** Set on the records a dead-letter exporter receives (see core/pipeline/dead-letter.ts). */
   deadLetter?: true;
+  /**
+   * Set by a pipeline that runs on worker threads: the record as each exporter's encoder wrote it
+   * there (by exporter id). `event`, `panther` and `attributes` are then left unset unless an
+   * exporter of the pipeline has no encoder.
+   */
+  encoded?: Readonly<Record<string, EncodedRecord>>;
+}
+
+/** One record's bytes from an exporter's RecordEncoder, and the key the exporter groups it by. */
+export interface EncodedRecord {
+  readonly bytes: Uint8Array;
+  readonly key: string;
 }
 
 /** A permanent, per-record failure: the record goes to the pipeline's dead letter. */
@@ -79,6 +91,7 @@ export function cloneForMutation(record: LogRecord): LogRecord {
     event: record.event,
     panther: record.panther === undefined ? undefined : { ...record.panther },
     attributes: { ...record.attributes },
+    refusal: record.refusal,
   };
 }
 

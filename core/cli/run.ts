@@ -15,7 +15,7 @@ export interface RunOptions {
 export async function runService(config: ServiceConfig, settings: ProcessSettings, options: RunOptions): Promise<number> {
   const logger = createLogger({ level: settings.logLevel });
   for (const w of config.warnings) logger.warn(w);
-  const service = new Service(config, { logger, dataDir: settings.dataDir, once: options.once });
+  const service = new Service(config, { logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel });
   if (options.once) {
     const endless = service.endlessReceivers();
     if (endless.length > 0) throw new UserError([`--once: receivers ${endless.join(', ')} have no end; run without --once`]);

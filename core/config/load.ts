@@ -22,6 +22,8 @@ export interface PipelineConfig {
   readonly processors: string[];
   readonly exporters: string[];
   readonly deadLetter: string[];
+  /** Worker threads that decode, process and encode this pipeline's records; 0 runs them on the main thread. */
+  readonly workers: number;
 }
 
 export interface ServiceConfig {
@@ -122,13 +124,11 @@ function parsePipelines(service: unknown, sections: Record<Section, Map<string, 
     const where = `service.pipelines.${id}`;
     if (!PIPELINE_ID.test(id)) errors.push(`${where}: pipeline ids are logs or logs/<name> (only logs are supported)`);
     if (!isPlainObject(value)) {
-      errors.push(`${where}: must be a map with receivers, processors, exporters, dead_letter`);
+      errors.push(`${where}: must be a map with ${PIPELINE_KEYS.join(', ')}`);
       continue;
     }
     for (const key of Object.keys(value)) {
-      if (!['receivers', 'processors', 'exporters', 'dead_letter'].includes(key)) {
-        errors.push(`${where}.${key}: unknown key (known: receivers, processors, exporters, dead_letter)`);
-      }
+      if (!PIPELINE_KEYS.includes(key)) errors.push(`${where}.${key}: unknown key (known: ${PIPELINE_KEYS.join(', ')})`);
     }
     out.push({
       id,
@@ -136,9 +136,22 @@ function parsePipelines(service: unknown, sections: Record<Section, Map<string, 
       processors: refs(value.processors, `${where}.processors`, sections.processors, 'processor', false, errors),
       exporters: refs(value.exporters, `${where}.exporters`, sections.exporters, 'exporter', true, errors),
       deadLetter: refs(value.dead_letter, `${where}.dead_letter`, sections.exporters, 'exporter', false, errors),
+      workers: workerCount(value.workers, `${where}.workers`, errors),
     });
   }
   return out;
+}
+
+const PIPELINE_KEYS = ['receivers', 'processors', 'exporters', 'dead_letter', 'workers'];
+const MAX_WORKERS = 64;
+
+function workerCount(value: unknown, where: string, errors: string[]): number {
+  if (value === undefined || value === null) return 0;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_WORKERS) {
+    errors.push(`${where}: must be an integer from 0 to ${MAX_WORKERS}, got ${JSON.stringify(value)}`);
+    return 0;
+  }
+  return value as number;
 }
 
 function refs(value: unknown, where: string, defined: Map<string, ComponentConfig>, kind: string, required: boolean, errors: string[]): string[] {

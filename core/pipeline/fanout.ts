@@ -9,14 +9,19 @@ import type { ComponentTelemetry } from '../telemetry/metrics';
 import type { Pipeline } from './pipeline';
 
 export class Fanout implements Consumer {
+  /** Pipelines on worker threads decode there: decoding here is for the others. */
+  private readonly decodeHere: boolean;
+
   constructor(
     private readonly pipelines: Pipeline[],
     private readonly receiverTelemetry: ComponentTelemetry,
-  ) {}
+  ) {
+    this.decodeHere = pipelines.some((p) => p.workers === undefined);
+  }
 
   async consume(records: LogRecord[]): Promise<void> {
     this.receiverTelemetry.received(records.length);
-    const decoded = decodeRecords(records);
+    const decoded = this.decodeHere ? decodeRecords(records) : { records, failed: [] };
     try {
       await Promise.all(this.pipelines.map((p, i) => p.consume(this.recordsFor(i, decoded.records), decoded.failed)));
     } catch (error) {

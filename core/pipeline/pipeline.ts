@@ -9,6 +9,8 @@ import type { Logger } from '../telemetry/logger';
 import type { ComponentTelemetry, Telemetry } from '../telemetry/metrics';
 import { toDeadLetterRecord } from './dead-letter';
 import { deliver, type ExporterHandle } from './deliver';
+import type { WorkerPool } from './workers/worker-pool';
+import { applyWorkerResult } from './workers/apply-result';
 
 export interface ProcessorHandle {
   readonly id: string;
@@ -37,14 +39,27 @@ export class Pipeline {
     private readonly telemetry: Telemetry,
     private readonly logger: Logger,
     private readonly signal: AbortSignal,
+    /** Set when the pipeline decodes, processes and encodes on worker threads. */
+    readonly workers?: WorkerPool,
   ) {
-    this.mutates = processors.some((p) => p.processor.mutates);
+    // Results from workers are written onto the records.
+    this.mutates = workers !== undefined || processors.some((p) => p.processor.mutates);
   }
 
-  /** `refused` are records that failed before this pipeline (decoding); they go to its dead letter. */
+  /**
+   * `records` may be undecoded when every pipeline of the receiver runs on workers. `refused` are
+   * records that failed before this pipeline (decoding); they go to its dead letter.
+   */
   async consume(records: LogRecord[], refused: RecordFailure[] = []): Promise<void> {
     this.stats.read += records.length + refused.length;
     const failures = [...refused];
+    const current = this.workers === undefined
+      ? await this.process(records, failures)
+      : await this.processOnWorkers(this.workers, records, failures);
+    await this.export(current, failures);
+  }
+
+  private async process(records: LogRecord[], failures: RecordFailure[]): Promise<LogRecord[]> {
     let current = records;
     for (const handle of this.processors) {
       const result = await runProcessor(handle, current);
@@ -53,6 +68,21 @@ export class Pipeline {
       for (const f of result.failed) failures.push(f);
       current = result.records;
     }
+    return current;
+  }
+
+  private async processOnWorkers(pool: WorkerPool, records: LogRecord[], failures: RecordFailure[]): Promise<LogRecord[]> {
+    const work: LogRecord[] = [];
+    for (const r of records) {
+      if (r.refusal) failures.push({ record: r, ...r.refusal });
+      else work.push(r);
+    }
+    if (work.length === 0) return work;
+    const result = await pool.run(work);
+    return applyWorkerResult(work, result, this.processors, failures);
+  }
+
+  private async export(current: LogRecord[], failures: RecordFailure[]): Promise<void> {
     const rejectedByExporters = await Promise.all(this.exporters.map((e) => deliver(e, current, this.signal)));
     const rejected = uniqueByRecord(rejectedByExporters.flat());
     this.stats.exported += current.length - rejected.length;

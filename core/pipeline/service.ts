@@ -5,17 +5,26 @@
 import type { Processor, Receiver, ReceiverFactory, ProcessorFactory, ExporterFactory, CreateContext } from '../component';
 import type { ServiceConfig, ComponentConfig } from '../config/load';
 import { DEFAULT_RETRY } from '../retry';
-import type { Logger } from '../telemetry/logger';
+import type { Logger, LogLevel } from '../telemetry/logger';
 import { Telemetry } from '../telemetry/metrics';
 import { Fanout } from './fanout';
 import { Pipeline, type ProcessorHandle } from './pipeline';
 import type { ExporterHandle } from './deliver';
+import type { RegistryRef } from './workers/protocol';
+import { WorkerPool } from './workers/worker-pool';
+
+/** The registry pipeline workers load: the module that exports it and the export's name. */
+export const DEFAULT_REGISTRY: RegistryRef = { module: require.resolve('../registry'), name: 'registry' };
 
 export interface ServiceOptions {
   readonly logger: Logger;
   readonly dataDir: string;
   readonly once: boolean;
   readonly telemetry?: Telemetry;
+  /** The registry `config` was loaded with, for pipelines with `workers` (default: the distribution's). */
+  readonly registry?: RegistryRef;
+  /** Log level of worker threads. */
+  readonly logLevel?: LogLevel;
 }
 
 export class Service {
@@ -24,6 +33,7 @@ export class Service {
   private readonly receivers = new Map<string, Receiver>();
   private readonly processors: { id: string; processor: Processor }[] = [];
   private readonly exporters = new Map<string, ExporterHandle>();
+  private readonly pools: WorkerPool[] = [];
   private readonly abort = new AbortController();
   private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
 
@@ -47,6 +57,7 @@ export class Service {
     try {
       for (const e of this.exporters.values()) await e.exporter.start();
       for (const p of this.processors) await p.processor.start();
+      await Promise.all(this.pools.map((pool) => pool.start()));
       for (const [id, receiver] of this.receivers) {
         const pipelines = this.pipelines.filter((_, i) => this.config.pipelines[i].receivers.includes(id));
         const consumer = new Fanout(pipelines, this.telemetry.forComponent('receiver', id));
@@ -85,6 +96,7 @@ export class Service {
     try {
       await Promise.allSettled([...this.receivers.values()].map((r) => r.shutdown()));
       this.abort.abort();
+      await Promise.allSettled(this.pools.map((pool) => pool.stop()));
       for (const p of this.processors) await settle(p.processor.shutdown(), this.options.logger, p.id);
       for (const [id, e] of this.exporters) await settle(e.exporter.shutdown(), this.options.logger, id);
     } finally {
@@ -109,8 +121,26 @@ export class Service {
       return { id, processor, telemetry: ctx.telemetry };
     });
     const pick = (ids: string[]) => ids.map((id) => this.exporters.get(id)!);
-    return new Pipeline(p.id, processors, pick(p.exporters), pick(p.deadLetter), this.telemetry,
-      this.options.logger.child(p.id), this.abort.signal);
+    const logger = this.options.logger.child(p.id);
+    const pool = p.workers > 0 ? this.createWorkerPool(p, logger) : undefined;
+    return new Pipeline(p.id, processors, pick(p.exporters), pick(p.deadLetter), this.telemetry, logger, this.abort.signal, pool);
+  }
+
+  private createWorkerPool(p: ServiceConfig['pipelines'][number], logger: Logger): WorkerPool {
+    const describe = (section: Map<string, ComponentConfig>) => (id: string) => {
+      const c = section.get(id)!;
+      return { id, type: c.factory.type, config: c.config };
+    };
+    const pool = new WorkerPool({
+      registry: this.options.registry ?? DEFAULT_REGISTRY,
+      pipelineId: p.id,
+      processors: p.processors.map(describe(this.config.processors)),
+      exporters: p.exporters.map(describe(this.config.exporters)),
+      logLevel: this.options.logLevel ?? 'info',
+      dataDir: this.options.dataDir,
+    }, p.workers, logger);
+    this.pools.push(pool);
+    return pool;
   }
 
   private context(kind: string, id: string): CreateContext {

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RetryableError } from '../../core/errors';
-import type { Compression, EncodedBatch, Encoding } from './encoding';
+import type { Compression, RequestBody, Encoding } from './encoding';
 
 export interface QueueEntry {
   readonly seq: number;
@@ -78,7 +78,7 @@ export class DiskQueue {
    * Stores a batch durably. Fails with a retryable `queue_full` when it would exceed the cap: the
    * caller does not acknowledge, so the receiver waits and tries again (backpressure, no drop).
    */
-  async append(batch: EncodedBatch): Promise<void> {
+  async append(batch: RequestBody): Promise<void> {
     const size = batch.body.byteLength;
     if (this.bytes + size > this.maxBytes && this.entries.length > 0) {
       throw new RetryableError('queue_full',

@@ -4,7 +4,9 @@
  * compression never blocks the event loop.
  */
 import zlib from 'node:zlib';
+import type { EncodedBatch, RecordEncoder } from '../../core/component';
 import { encodeExportLogsServiceRequest, type ResourceOptions } from '../../core/otlp/json';
+import { clusterNameOf } from '../../core/otlp/log-record';
 import { OtlpProtoEncoder } from '../../core/otlp/proto';
 import type { LogRecord } from '../../core/record';
 
@@ -14,7 +16,7 @@ export type Compression = 'gzip' | 'none';
 export const CONTENT_TYPE: Record<Encoding, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
 /** A request body ready to send (or to store in the on-disk queue). */
-export interface EncodedBatch {
+export interface RequestBody {
   readonly body: Uint8Array;
   readonly encoding: Encoding;
   readonly compression: Compression;
@@ -25,22 +27,50 @@ export interface EncodedBatch {
 export class BatchEncoder {
   private readonly proto: OtlpProtoEncoder;
 
+  /** `exporterId`: whose encodings to use when a pipeline's workers already encoded the records. */
   constructor(
     private readonly resource: ResourceOptions,
     readonly encoding: Encoding,
     readonly compression: Compression,
     private readonly level: number,
+    private readonly exporterId: string,
   ) {
     this.proto = new OtlpProtoEncoder(resource);
   }
 
   /** Serializes synchronously (CPU on the caller's thread), compresses off-thread. */
-  async encode(records: readonly LogRecord[]): Promise<EncodedBatch> {
+  async encode(records: readonly LogRecord[]): Promise<RequestBody> {
     const plain = this.encoding === 'proto'
-      ? this.proto.encode(records)
+      ? this.protoRequest(records)
       : Buffer.from(encodeExportLogsServiceRequest(records, this.resource), 'utf8');
     const body = this.compression === 'gzip' ? await gzip(plain, this.level) : plain;
     return { body, encoding: this.encoding, compression: this.compression, count: records.length };
+  }
+
+  private protoRequest(records: readonly LogRecord[]): Buffer {
+    const id = this.exporterId;
+    if (records.length === 0 || records.some((r) => r.encoded?.[id] === undefined)) return this.proto.encode(records);
+    return this.proto.assemble(records.map((r) => {
+      const e = r.encoded![id];
+      return { cluster: e.key === '' ? undefined : e.key, logRecord: e.bytes };
+    }));
+  }
+}
+
+/**
+ * The protobuf LogRecords of a batch, for a pipeline's worker threads; the main thread wraps them
+ * into requests (`BatchEncoder`). A record's key is its cluster name, '' when it has none.
+ */
+export class ProtoRecordEncoder implements RecordEncoder {
+  private readonly proto: OtlpProtoEncoder;
+
+  constructor(resource: ResourceOptions) {
+    this.proto = new OtlpProtoEncoder(resource);
+  }
+
+  encode(records: readonly LogRecord[]): EncodedBatch {
+    const { bytes, ends } = this.proto.encodeEach(records);
+    return { bytes, ends, keys: records.map((r) => clusterNameOf(r) ?? ''), failures: [] };
   }
 }
 

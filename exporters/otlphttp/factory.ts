@@ -1,6 +1,7 @@
 import type { ExporterFactory } from '../../core/component';
 import { otlphttpExporterConfig, validateOtlpHttpConfig } from './config';
-import { OtlpHttpExporter } from './otlphttp-exporter';
+import { ProtoRecordEncoder } from './encoding';
+import { OtlpHttpExporter, resourceOf } from './otlphttp-exporter';
 
 export const otlphttpExporterFactory: ExporterFactory<typeof otlphttpExporterConfig> = {
   kind: 'exporter',
@@ -10,4 +11,6 @@ export const otlphttpExporterFactory: ExporterFactory<typeof otlphttpExporterCon
   exampleConfig: { endpoint: 'http://127.0.0.1:4318' },
   validate: validateOtlpHttpConfig,
   create: (config, ctx) => new OtlpHttpExporter(config, ctx),
+  // OTLP/JSON records come back whole from workers and are encoded here.
+  createEncoder: (config) => (config.encoding === 'proto' ? new ProtoRecordEncoder(resourceOf(config)) : undefined),
 };

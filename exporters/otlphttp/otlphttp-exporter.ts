@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { type CreateContext, type Exporter, type ExportResult } from '../../core/component';
 import { RetryableError } from '../../core/errors';
+import type { ResourceOptions } from '../../core/otlp/json';
 import type { LogRecord } from '../../core/record';
 import { retryPolicyFrom, type RetryPolicy } from '../../core/retry';
 import type { Logger } from '../../core/telemetry/logger';
@@ -22,6 +23,11 @@ import { DiskQueue } from './disk-queue';
 import { BatchEncoder } from './encoding';
 import { QueueSender } from './queue-sender';
 import { HttpTransport, type SendOutcome } from './transport';
+
+/** The resource and scope every request carries. */
+export function resourceOf(config: OtlpHttpExporterConfig): ResourceOptions {
+  return { attributes: { 'service.name': 'teleport', ...config.resource }, scopeName: SCOPE_NAME, scopeVersion: VERSION };
+}
 
 /** How long shutdown lets requests in flight finish before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -46,10 +52,7 @@ export class OtlpHttpExporter implements Exporter {
     this.logger = ctx.logger;
     this.telemetry = ctx.telemetry;
     this.retryPolicy = retryPolicyFrom(config.retry_on_failure);
-    this.encoder = new BatchEncoder(
-      { attributes: { 'service.name': 'teleport', ...config.resource }, scopeName: SCOPE_NAME, scopeVersion: VERSION },
-      config.encoding, config.compression, config.compression_level,
-    );
+    this.encoder = new BatchEncoder(resourceOf(config), config.encoding, config.compression, config.compression_level, ctx.id);
     const persistent = config.sending_queue.storage !== undefined;
     this.batcher = new Batcher({
       maxBatchSize: config.max_batch_size,

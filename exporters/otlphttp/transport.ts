@@ -15,7 +15,7 @@ import https from 'node:https';
 import { Reader } from 'protobufjs';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { VERSION } from '../../core/version';
-import { CONTENT_TYPE, type EncodedBatch } from './encoding';
+import { CONTENT_TYPE, type RequestBody } from './encoding';
 
 export type SendOutcome =
   | { readonly kind: 'success'; readonly rejectedLogRecords: number; readonly errorMessage: string }
@@ -68,7 +68,7 @@ export class HttpTransport {
     return this.url.href;
   }
 
-  send(batch: EncodedBatch): Promise<SendOutcome> {
+  send(batch: RequestBody): Promise<SendOutcome> {
     const headers: Record<string, string | number> = {
       ...this.baseHeaders,
       'Content-Type': CONTENT_TYPE[batch.encoding],

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ExporterFactory } from '../../core/component';
 import { pantherExporterConfig } from './config';
+import { PantherRecordEncoder } from './encoder';
 import { PantherExporter } from './panther-exporter';
 
 export const pantherExporterFactory: ExporterFactory<typeof pantherExporterConfig> = {
@@ -11,4 +12,5 @@ export const pantherExporterFactory: ExporterFactory<typeof pantherExporterConfi
   configShape: pantherExporterConfig,
   exampleConfig: { directory: path.join(os.tmpdir(), 'teleport-otel-example', 'panther') },
   create: (config, ctx) => new PantherExporter(config, ctx),
+  createEncoder: () => new PantherRecordEncoder(),
 };

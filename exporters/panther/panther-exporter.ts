@@ -9,26 +9,23 @@
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { EXPORT_SUCCESS, type CreateContext, type Exporter, type ExportResult } from '../../core/component';
+import { EXPORT_SUCCESS, type CreateContext, type EncodedBatch, type Exporter, type ExportResult } from '../../core/component';
 import { errorMessage, RetryableError } from '../../core/errors';
-import { stringifyLossless } from '../../core/json-lossless';
 import { logTypeFolder } from '../../core/panther/names';
 import type { LogRecord, RecordFailure } from '../../core/record';
 import type { PantherExporterConfig } from './config';
-import { PantherLines } from './serialize';
+import { PantherRecordEncoder, splitKey } from './encoder';
 import { mkdirDurable, recoverStaging, STAGING_DIR, StagingFile } from './staging';
 
 const gzip = promisify(zlib.gzip);
-const MAX_SPARE_BUFFERS = 8;
-/** `YYYY-MM-DD HH` at the start of a Panther timestamp. */
-const PANTHER_HOUR = /^\d{4}-\d{2}-\d{2} \d{2}/;
 
 interface Group {
   readonly logType: string;
   readonly folder: string;
   /** `YYYY-MM-DD HH`, the start of p_event_time. */
   readonly hour: string;
-  readonly lines: PantherLines;
+  /** The group's lines, each ending in a newline. */
+  readonly parts: Uint8Array[];
 }
 
 /** An export call whose compressed members wait for the next group commit. */
@@ -48,11 +45,8 @@ export class PantherExporter implements Exporter {
   private state: 'new' | 'started' | 'stopped' = 'new';
   private pending: PendingCommit[] = [];
   private flushQueued = false;
-  /** Bytes per line seen in the last call, to size the next call's buffers. */
-  private lineBytes = 1024;
   private flushes = 0;
-  /** Line buffers of finished calls, reused by the next ones. */
-  private readonly spare: Buffer[] = [];
+  private readonly encoder = new PantherRecordEncoder();
   private readonly gzipOptions: zlib.ZlibOptions;
 
   constructor(private readonly config: PantherExporterConfig, private readonly ctx: CreateContext) {
@@ -84,10 +78,7 @@ export class PantherExporter implements Exporter {
     const groups = this.group(records, failed);
     try {
       // Compression runs in zlib's thread pool while the main thread goes on with the next batch.
-      const members = await Promise.all(groups.map((g) => gzip(g.lines.finish(), this.gzipOptions)));
-      // zlib has read them: recycle. A fresh megabyte per batch is external memory, and its churn
-      // makes V8 run marking steps inside later native calls on the main thread.
-      for (const g of groups) if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(g.lines.buffer);
+      const members = await Promise.all(groups.map((g) => gzip(g.parts.length === 1 ? g.parts[0] : Buffer.concat(g.parts), this.gzipOptions)));
       if (members.length > 0) await this.commit(groups, members);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -111,52 +102,43 @@ export class PantherExporter implements Exporter {
     });
   }
 
-  /** Serializes records and groups them by log type and hour; records that cannot be written go to `failed`. */
+  /**
+   * Groups records by log type and hour, as runs of consecutive lines of one batch (a batch is
+   * mostly one or two runs). Records encoded on a pipeline's worker threads are used as they are.
+   */
   private group(records: readonly LogRecord[], failed: RecordFailure[]): Group[] {
+    const batch = this.encoded(records);
+    for (const f of batch.failures) failed.push({ record: records[f.index], code: 'export_rejected', reason: f.reason, component: this.ctx.id });
     const groups = new Map<string, Group>();
-    // Consecutive records mostly share log type and hour: check against the last group first.
-    let last: Group | undefined;
-    let bytes = 0;
-    let lines = 0;
+    const { bytes, ends, keys } = batch;
+    let runStart = 0;
     for (let i = 0; i < records.length; i++) {
-      const record = records[i];
-      const p = record.panther;
-      const logType = p?.p_log_type;
-      const time = p?.p_event_time;
-      let g: Group | undefined;
-      if (last !== undefined && logType === last.logType && typeof time === 'string' && time.startsWith(last.hour)) {
-        g = last;
-      } else if (p === undefined || typeof logType !== 'string' || typeof time !== 'string' || !PANTHER_HOUR.test(time)) {
-        const reason = p === undefined
-          ? 'record has no Panther view: put the schema processor before the panther exporter in this pipeline'
-          : `record has no usable p_log_type/p_event_time (${JSON.stringify(time)})`;
-        failed.push({ record, code: 'export_rejected', reason, component: this.ctx.id });
-        continue;
-      }
-      let json: string;
-      try {
-        json = stringifyLossless(p);
-      } catch (err) {
-        failed.push({ record, code: 'export_rejected', reason: `cannot serialize: ${errorMessage(err)}`, component: this.ctx.id });
-        continue;
-      }
+      const key = keys[i];
+      if (i + 1 < records.length && keys[i + 1] === key) continue;
+      const from = runStart === 0 ? 0 : ends[runStart - 1];
+      runStart = i + 1;
+      if (key === '' || ends[i] === from) continue;
+      let g = groups.get(key);
       if (g === undefined) {
-        const hour = (time as string).slice(0, 13);
-        const key = `${logType as string}\n${hour}`;
-        g = groups.get(key);
-        if (g === undefined) {
-          g = { logType: logType as string, folder: this.folderOf(logType as string), hour, lines: new PantherLines(this.lineBytes * (records.length - i), this.spare.pop()) };
-          groups.set(key, g);
-        }
-        last = g;
+        const { logType, hour } = splitKey(key);
+        groups.set(key, (g = { logType, folder: this.folderOf(logType), hour, parts: [] }));
       }
-      g.lines.add(json);
-      lines++;
+      g.parts.push(bytes.subarray(from, ends[i]));
     }
-    for (const g of groups.values()) bytes += g.lines.byteLength;
-    // Sizes the next call's buffers: one allocation, rarely a regrowth.
-    if (lines > 0) this.lineBytes = Math.ceil((bytes / lines) * 1.1);
     return [...groups.values()];
+  }
+
+  private encoded(records: readonly LogRecord[]): EncodedBatch {
+    const id = this.ctx.id;
+    if (records.length === 0 || records.some((r) => r.encoded?.[id] === undefined)) return this.encoder.encode(records);
+    const parts = records.map((r) => r.encoded![id]);
+    const ends = new Int32Array(records.length);
+    let at = 0;
+    for (let i = 0; i < parts.length; i++) ends[i] = at += parts[i].bytes.byteLength;
+    const bytes = Buffer.allocUnsafe(at);
+    at = 0;
+    for (const p of parts) { bytes.set(p.bytes, at); at += p.bytes.byteLength; }
+    return { bytes, ends, keys: parts.map((p) => p.key), failures: [] };
   }
 
   private folderOf(logType: string): string {

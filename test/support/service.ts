@@ -10,7 +10,11 @@ import { testRegistry } from './test-registry';
 export async function startService(yaml: string, options: { once?: boolean; dataDir?: string } = {}): Promise<Service> {
   const config = parseConfig(yaml, 'test.yaml', testRegistry, {});
   const logger = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger;
-  const service = new Service(config, { logger, dataDir: options.dataDir ?? tmpDir(), once: options.once ?? true });
+  const service = new Service(config, {
+    logger, dataDir: options.dataDir ?? tmpDir(), once: options.once ?? true,
+    registry: { module: require.resolve('./test-registry'), name: 'testRegistry' },
+    logLevel: process.env.TEST_LOG ? 'debug' : 'error',
+  });
   await service.start();
   return service;
 }

@@ -3,6 +3,8 @@
  * checkpoint exactly as a real receiver must (moved only after consume resolved, never past a
  * batch in flight), so tests can observe what was acknowledged and when.
  */
+import fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import type { CreateContext, Processor, ProcessorFactory, ProcessResult, Receiver, ReceiverFactory, ReceiverHost } from '../../core/component';
 import { int, list, optional, str, type Infer } from '../../core/config/schema';
 import { OrderedAcks } from '../../core/ordered-acks';
@@ -73,6 +75,7 @@ const processorShape = {
   reject_containing: optional(str({ doc: 'Records whose raw line contains this are refused.' })),
   attribute: str({ doc: 'Attribute this processor sets on every record it passes.', default: 'test.seen' }),
   throw_containing: optional(str({ doc: 'The processor throws (a bug) when a batch has a line containing this.' })),
+  exit_thread_marker: optional(str({ doc: 'On a pipeline worker thread: if this file does not exist, create it and end the thread (a crash, once).' })),
 };
 
 export class TestProcessor implements Processor {
@@ -81,7 +84,12 @@ export class TestProcessor implements Processor {
   async start(): Promise<void> {}
   async shutdown(): Promise<void> {}
   process(records: LogRecord[]): ProcessResult {
-    const { reject_containing: reject, throw_containing: boom } = this.config;
+    const { reject_containing: reject, throw_containing: boom, exit_thread_marker: marker } = this.config;
+    if (marker !== undefined && !fs.existsSync(marker)) {
+      if (isMainThread) throw new Error('exit_thread_marker is for pipelines with workers');
+      fs.writeFileSync(marker, '');
+      process.exit(1);
+    }
     if (boom !== undefined && records.some((r) => r.raw.includes(boom))) throw new Error('test processor bug');
     const out: ProcessResult = { records: [], failed: [] };
     for (const record of records) {

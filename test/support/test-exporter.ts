@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CreateContext, Exporter, ExporterFactory, ExportResult } from '../../core/component';
-import { duration, int, optional, str, type Infer } from '../../core/config/schema';
+import { bool, duration, int, optional, str, type Infer } from '../../core/config/schema';
 import { RetryableError } from '../../core/errors';
 import type { LogRecord } from '../../core/record';
 import { sleep, type RetryPolicy } from '../../core/retry';
@@ -19,6 +19,7 @@ const shape = {
   fail_for: duration({ doc: 'Export calls fail with a retryable error during this long after start.', default: '0' }),
   reject_containing: optional(str({ doc: 'Records whose raw line contains this are rejected permanently.' })),
   retry_interval: duration({ doc: 'Retry delay the core uses for this exporter.', default: '20ms' }),
+  encoder_bug: bool({ doc: 'Gives pipelines with workers an encoder that throws (a bug).', default: false }),
 };
 
 /** Components append here when they start, so tests can check the start order. */
@@ -79,4 +80,5 @@ export const testExporterFactory: ExporterFactory<typeof shape> = {
   description: 'Test-only exporter with controllable delay and failures.',
   configShape: shape,
   create: (config, ctx) => new TestExporter(config, ctx),
+  createEncoder: (config) => (config.encoder_bug ? { encode: () => { throw new Error('test encoder bug'); } } : undefined),
 };

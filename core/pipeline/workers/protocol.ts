@@ -1,0 +1,125 @@
+/**
+ * Messages between a pipeline and its worker threads. Records cross as columns (raw lines, one
+ * array per position field) rather than as objects: structured clone copies strings and typed
+ * arrays fast, objects slowly. What comes back is bytes per exporter, not objects, for the same
+ * reason; whole records come back only for exporters that have no encoder.
+ */
+import type { EncodedBatch } from '../../component';
+import type { Attributes, LogRecord, SourcePosition } from '../../record';
+
+export interface RegistryRef { readonly module: string; readonly name: string }
+
+/** What a worker builds at start: the pipeline's processors and the encoders of its exporters. */
+export interface WorkerSetup {
+  /** The module and export name of the registry the config was loaded with. */
+  readonly registry: RegistryRef;
+  readonly pipelineId: string;
+  readonly processors: readonly { readonly id: string; readonly type: string; readonly config: unknown }[];
+  readonly exporters: readonly { readonly id: string; readonly type: string; readonly config: unknown }[];
+  readonly logLevel: string;
+  readonly dataDir: string;
+}
+
+export interface BatchJob {
+  readonly id: number;
+  readonly raws: string[];
+  /** Distinct sources; `sourceOf[i]` indexes into it. */
+  readonly sources: string[];
+  readonly sourceOf: Uint32Array;
+  /** NaN where the position has no line / offset. */
+  readonly lines: Float64Array;
+  readonly offsets: Float64Array;
+  readonly observed: BigUint64Array;
+}
+
+export interface JobFailure {
+  readonly index: number;
+  readonly code: string;
+  readonly reason: string;
+  readonly component: string;
+}
+
+/** A component-specific counter increment made on the worker, replayed on the main thread. */
+export interface CounterDelta {
+  readonly processor: number;
+  readonly name: string;
+  readonly help: string;
+  readonly n: number;
+}
+
+export interface BatchResult {
+  readonly id: number;
+  /** Per processor, in order: records it passed on and records it refused. */
+  readonly counts: [accepted: number, refused: number][];
+  /** Records refused by decoding or a processor. */
+  readonly failures: JobFailure[];
+  /** Indexes of the records that came through every processor, in order. */
+  readonly passed: Int32Array;
+  /** Per exporter with an encoder: the passed records' encodings (indexes into `passed`). */
+  readonly encoded: Record<string, EncodedBatch>;
+  /** The passed records' processed fields, for exporters that have no encoder. */
+  readonly processed?: ProcessedFields[];
+  readonly counters: CounterDelta[];
+}
+
+export interface ProcessedFields {
+  readonly event: LogRecord['event'];
+  readonly panther: LogRecord['panther'];
+  readonly attributes: Attributes;
+}
+
+export type ToWorker = { kind: 'job'; job: BatchJob } | { kind: 'stop' };
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'setup-failed'; message: string }
+  | { kind: 'result'; result: BatchResult }
+  | { kind: 'job-failed'; id: number; message: string };
+
+export function toJob(id: number, records: readonly LogRecord[]): BatchJob {
+  const n = records.length;
+  const raws = new Array<string>(n);
+  const sources: string[] = [];
+  const sourceOf = new Uint32Array(n);
+  const lines = new Float64Array(n);
+  const offsets = new Float64Array(n);
+  const observed = new BigUint64Array(n);
+  let lastSource: string | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    raws[i] = r.raw;
+    const { source, line, offset } = r.position;
+    if (source !== lastSource) {
+      lastSource = source;
+      sources.push(source);
+    }
+    sourceOf[i] = sources.length - 1;
+    lines[i] = line ?? NaN;
+    offsets[i] = offset ?? NaN;
+    observed[i] = r.observedTimeUnixNano;
+  }
+  return { id, raws, sources, sourceOf, lines, offsets, observed };
+}
+
+export function positionAt(job: BatchJob, i: number): SourcePosition {
+  const line = job.lines[i];
+  const offset = job.offsets[i];
+  return {
+    source: job.sources[job.sourceOf[i]],
+    ...(Number.isNaN(line) ? {} : { line }),
+    ...(Number.isNaN(offset) ? {} : { offset }),
+  };
+}
+
+/**
+ * The buffers a result can hand over instead of copying. Only buffers a view spans whole: a small
+ * Buffer lives in Node's shared pool, and transferring that would detach the pool.
+ */
+export function transferables(result: BatchResult): ArrayBuffer[] {
+  const views: ArrayBufferView[] = [result.passed];
+  for (const e of Object.values(result.encoded)) views.push(e.bytes, e.ends);
+  const out = new Set<ArrayBuffer>();
+  for (const v of views) {
+    if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  }
+  return [...out];
+}

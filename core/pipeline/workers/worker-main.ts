@@ -1,0 +1,124 @@
+/**
+ * A pipeline worker thread: decodes the lines of each job, runs the pipeline's processors (its own
+ * instances, built from the same config) and the encoders of its exporters, and posts back bytes.
+ * Nothing here is acknowledged or written: the main thread keeps the records, the exporters and the
+ * checkpoints, so a worker that dies loses no data (its batches fail upstream and are re-read).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ExporterFactory, Processor, ProcessorFactory, RecordEncoder } from '../../component';
+import { decodeRecords } from '../../decode';
+import { errorMessage } from '../../errors';
+import { newRecord, type LogRecord } from '../../record';
+import type { Registry } from '../../registry-types';
+import { createLogger, type LogLevel } from '../../telemetry/logger';
+import type { ComponentTelemetry } from '../../telemetry/metrics';
+import {
+  positionAt, transferables, type BatchJob, type BatchResult, type CounterDelta, type FromWorker,
+  type JobFailure, type ToWorker, type WorkerSetup,
+} from './protocol';
+
+interface Stage { readonly id: string; readonly processor: Processor }
+
+const setup = workerData as WorkerSetup;
+const counters: CounterDelta[] = [];
+let stages: Stage[] = [];
+let encoders: { id: string; encoder: RecordEncoder }[] = [];
+/** Exporters with no encoder need the processed records themselves. */
+let needsRecords = false;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
+
+/** Component counters are replayed on the main thread's registry with each result. */
+function relayTelemetry(processor: number): ComponentTelemetry {
+  const ignore = () => undefined;
+  return {
+    received: ignore, accepted: ignore, refused: ignore, exported: ignore, failed: ignore,
+    counter: (name, help) => ({ inc: (n = 1) => { counters.push({ processor, name, help, n }); } }),
+  };
+}
+
+async function build(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const reg = (require(setup.registry.module) as Record<string, Registry>)[setup.registry.name];
+  const logger = createLogger({ level: setup.logLevel as LogLevel });
+  stages = setup.processors.map((p, i) => {
+    const factory = reg.find('processor', p.type) as ProcessorFactory;
+    const id = `${setup.pipelineId}/${p.id}`;
+    const ctx = { id, logger: logger.child(id), telemetry: relayTelemetry(i), dataDir: setup.dataDir };
+    return { id: p.id, processor: factory.create(p.config as never, ctx) };
+  });
+  for (const s of stages) await s.processor.start();
+  encoders = [];
+  for (const e of setup.exporters) {
+    const encoder = (reg.find('exporter', e.type) as ExporterFactory).createEncoder?.(e.config as never);
+    if (encoder) encoders.push({ id: e.id, encoder });
+    else needsRecords = true;
+  }
+}
+
+async function run(job: BatchJob): Promise<BatchResult> {
+  const records: LogRecord[] = job.raws.map((raw, i) => newRecord(raw, positionAt(job, i), job.observed[i]));
+  const indexOf = new Map<LogRecord, number>();
+  for (let i = 0; i < records.length; i++) indexOf.set(records[i], i);
+  const failures: JobFailure[] = [];
+  const fail = (record: LogRecord, code: string, reason: string, component: string) => {
+    failures.push({ index: indexOf.get(record)!, code, reason, component });
+  };
+  const decoded = decodeRecords(records);
+  for (const f of decoded.failed) fail(f.record, f.code, f.reason, f.component);
+  let current = decoded.records;
+  const counts: [number, number][] = [];
+  for (const stage of stages) {
+    if (current.length === 0) { counts.push([0, 0]); continue; }
+    try {
+      const result = await stage.processor.process(current);
+      for (const f of result.failed) fail(f.record, f.code, f.reason, f.component);
+      counts.push([result.records.length, result.failed.length]);
+      current = result.records;
+    } catch (error) {
+      // A processor that throws has a bug: its batch is dead-lettered, as on the main thread.
+      const reason = `internal error: ${errorMessage(error)}`;
+      for (const r of current) fail(r, 'internal', reason, stage.id);
+      counts.push([0, current.length]);
+      current = [];
+    }
+  }
+  const encoded: BatchResult['encoded'] = {};
+  for (const { id, encoder } of encoders) {
+    try {
+      encoded[id] = encoder.encode(current);
+    } catch (error) {
+      // An encoder that throws has a bug: dead-letter the batch rather than retry it forever.
+      const reason = `internal error: ${errorMessage(error)}`;
+      for (const r of current) fail(r, 'internal', reason, id);
+      return { id: job.id, counts, failures, passed: new Int32Array(0), encoded: {}, counters: counters.splice(0) };
+    }
+  }
+  const passed = new Int32Array(current.length);
+  for (let i = 0; i < current.length; i++) passed[i] = indexOf.get(current[i])!;
+  const processed = needsRecords
+    ? current.map((r) => ({ event: r.event, panther: r.panther, attributes: r.attributes }))
+    : undefined;
+  return { id: job.id, counts, failures, passed, encoded, processed, counters: counters.splice(0) };
+}
+
+const built = build();
+
+parentPort!.on('message', (message: ToWorker) => {
+  if (message.kind === 'stop') {
+    void Promise.allSettled(stages.map((s) => s.processor.shutdown())).then(() => process.exit(0));
+    return;
+  }
+  const { job } = message;
+  built.then(() => run(job)).then(
+    (result) => post({ kind: 'result', result }, transferables(result)),
+    (error: unknown) => post({ kind: 'job-failed', id: job.id, message: errorMessage(error) }),
+  );
+});
+
+built.then(
+  () => post({ kind: 'ready' }),
+  (error: unknown) => post({ kind: 'setup-failed', message: errorMessage(error) }),
+);
