@@ -39,10 +39,10 @@ export class OtlpProtoEncoder extends ProtoWriter {
   private observedValid = false;
   private readonly observedBytes = Buffer.alloc(8);
 
-  /** `YYYY-MM-DDTHH:MM:SS` of the last event time seen in that shape, and that second in ns (two uint32 halves). */
-  private secondPrefix = '';
-  private secondLo = 0;
-  private secondHi = 0;
+  /** `YYYY-MM-DDT` of the last event time seen in the common shape, and that midnight in ns (two uint32 halves). */
+  private dayPrefix = '';
+  private dayLo = 0;
+  private dayHi = 0;
 
   constructor(private readonly resource: ResourceOptions) {
     super();
@@ -68,13 +68,97 @@ export class OtlpProtoEncoder extends ProtoWriter {
       else for (const [cluster, group] of groups) this.resourceLogs(cluster, group);
     }
     // A copy: the scratch buffer is reused by the next call while this body may still be in flight.
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    return this.copyOut();
+  }
+
+  /**
+   * Each record's LogRecord message content (no field tag, no length), back to back; ends[i] is
+   * where record i ends (it starts at ends[i - 1], or 0). For encoding on worker threads: the
+   * parts go to `assemble` on another thread, so the bytes are a fresh, unpooled ArrayBuffer of
+   * their own that can be transferred.
+   */
+  encodeEach(records: readonly LogRecord[]): { bytes: Uint8Array; ends: Int32Array } {
+    this.pos = 0;
+    const ends = new Int32Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      this.logRecordContent(records[i]);
+      ends[i] = this.pos;
+    }
+    // allocUnsafeSlow: never from Buffer's shared pool (whose memory cannot be transferred), and not zero-filled.
+    const out = Buffer.allocUnsafeSlow(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return { bytes: new Uint8Array(out.buffer, 0, this.pos), ends };
+  }
+
+  /**
+   * A whole ExportLogsServiceRequest from LogRecord contents made by `encodeEach`, grouped by
+   * cluster exactly as `encode` groups records: for parts made of the same records (with
+   * clusterNameOf), the bytes equal `encode`'s.
+   */
+  assemble(parts: readonly { cluster: string | undefined; logRecord: Uint8Array }[]): Buffer {
+    this.pos = 0;
+    if (parts.length > 0) {
+      const first = parts[0].cluster;
+      let groups: Map<string | undefined, { cluster: string | undefined; logRecord: Uint8Array }[]> | undefined;
+      for (let i = 1; i < parts.length; i++) {
+        const cluster = parts[i].cluster;
+        if (groups === undefined) {
+          if (cluster === first) continue;
+          groups = new Map([[first, parts.slice(0, i)]]);
+        }
+        let group = groups.get(cluster);
+        if (!group) groups.set(cluster, (group = []));
+        group.push(parts[i]);
+      }
+      if (groups === undefined) this.resourceParts(first, parts);
+      else for (const [cluster, group] of groups) this.resourceParts(cluster, group);
+    }
+    return this.copyOut();
+  }
+
+  /**
+   * What was written, in a Buffer of its own. Not Buffer.from(subarray): that zero-fills the new
+   * memory before copying into it, a cost per byte as large as the copy.
+   */
+  private copyOut(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 
   // ---- messages
 
+  /** Start of the current ResourceLogs and ScopeLogs contents, for endResource. */
+  private rlStart = 0;
+  private slStart = 0;
+
   private resourceLogs(cluster: string | undefined, records: readonly LogRecord[]): void {
-    const rl = this.begin(1, 4);
+    this.beginResource(cluster);
+    for (let i = 0; i < records.length; i++) {
+      const start = this.begin(2, 2);
+      this.logRecordContent(records[i]);
+      this.end(start, 2);
+    }
+    this.endResource();
+  }
+
+  private resourceParts(cluster: string | undefined, parts: readonly { logRecord: Uint8Array }[]): void {
+    this.beginResource(cluster);
+    for (let i = 0; i < parts.length; i++) {
+      const bytes = parts[i].logRecord;
+      const n = bytes.length;
+      this.ensure(n + 6);
+      this.tag(2); // log_records (2)
+      this.varint(n);
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+    }
+    this.endResource();
+  }
+
+  /** ResourceLogs up to its ScopeLogs' first log record. */
+  private beginResource(cluster: string | undefined): void {
+    this.rlStart = this.begin(1, 4);
     const res = this.begin(1, 2);
     const base = this.resource.attributes;
     let clusterWritten = cluster === undefined;
@@ -85,19 +169,21 @@ export class OtlpProtoEncoder extends ProtoWriter {
     }
     if (!clusterWritten) this.keyValue(1, CLUSTER_KEY, cluster!);
     this.end(res, 2);
-    const sl = this.begin(2, 4);
+    this.slStart = this.begin(2, 4);
     const scope = this.begin(1, 1);
     this.string(1, this.resource.scopeName);
     if (this.resource.scopeVersion !== '') this.string(2, this.resource.scopeVersion);
     this.end(scope, 1);
-    for (let i = 0; i < records.length; i++) this.logRecord(records[i]);
-    this.end(sl, 4);
-    this.end(rl, 4);
   }
 
-  private logRecord(record: LogRecord): void {
+  private endResource(): void {
+    this.end(this.slStart, 4);
+    this.end(this.rlStart, 4);
+  }
+
+  /** A LogRecord message's content, without its tag and length. */
+  private logRecordContent(record: LogRecord): void {
     const event = record.event;
-    const start = this.begin(2, 2);
     this.ensure(64);
     this.buf[this.pos++] = 0x09; // time_unix_nano (1), fixed64
     this.eventTime(event);
@@ -127,7 +213,6 @@ export class OtlpProtoEncoder extends ProtoWriter {
     this.observed(record.observedTimeUnixNano);
     const name = event?.event;
     if (typeof name === 'string' && name !== '') this.string(12, name);
-    this.end(start, 2);
   }
 
   /** A KeyValue in repeated field `field`. */
@@ -229,21 +314,22 @@ export class OtlpProtoEncoder extends ProtoWriter {
 
   /**
    * time_unix_nano of the event, as eventTimeUnixNano defines it. Consecutive events mostly share
-   * their second: for `<same second>.<1-9 digits>Z` the nanoseconds are added to the remembered
-   * second as two 32-bit halves, with no bigint; anything else takes the general path.
+   * their day: for `<same day>THH:MM:SS[.<1-9 digits>]Z` the time of day is added to the
+   * remembered midnight as two 32-bit halves, with no bigint and no regex; anything else takes
+   * the general path (which also validates the day once).
    */
   private eventTime(event: LogRecord['event']): void {
     const text = event?.time;
-    if (typeof text === 'string' && this.secondPrefix !== '') {
+    if (typeof text === 'string' && this.dayPrefix !== '') {
       const n = text.length;
-      if (n >= 20 && n <= 30 && text.charCodeAt(n - 1) === 0x5a /* Z */ && text.startsWith(this.secondPrefix)) {
-        const nanos = fractionNanos(text, 19, n - 1);
+      if (n >= 20 && n <= 30 && text.charCodeAt(n - 1) === 0x5a /* Z */ && text.startsWith(this.dayPrefix)) {
+        const nanos = timeOfDayNanos(text, n - 1);
         if (nanos >= 0) {
-          let lo = this.secondLo + nanos;
-          let hi = this.secondHi;
-          if (lo >= 0x100000000) { lo -= 0x100000000; hi++; }
+          const lo = this.dayLo + nanos; // below 2^53: exact
+          const carry = Math.floor(lo / 0x100000000);
+          const hi = this.dayHi + carry;
           if (hi <= 0xffffffff) {
-            this.uint32(lo);
+            this.uint32(lo - carry * 0x100000000);
             this.uint32(hi);
             return;
           }
@@ -252,14 +338,14 @@ export class OtlpProtoEncoder extends ProtoWriter {
     }
     const t = eventTimeUnixNano(event);
     this.fixed64(t);
-    // Remember this second when the text has the common shape `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
+    // Remember this day when the text has the common shape `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
     if (t > 0n && typeof text === 'string' && text.length >= 20 && text.charCodeAt(10) === 0x54 /* T */ && text.charCodeAt(text.length - 1) === 0x5a) {
-      const nanos = fractionNanos(text, 19, text.length - 1);
+      const nanos = timeOfDayNanos(text, text.length - 1);
       if (nanos >= 0) {
-        const second = t - BigInt(nanos);
-        this.secondPrefix = text.slice(0, 19);
-        this.secondLo = Number(second & 0xffffffffn);
-        this.secondHi = Number(second >> 32n);
+        const midnight = t - BigInt(nanos);
+        this.dayPrefix = text.slice(0, 11);
+        this.dayLo = Number(midnight & 0xffffffffn);
+        this.dayHi = Number(midnight >> 32n);
       }
     }
   }
@@ -277,6 +363,27 @@ export class OtlpProtoEncoder extends ProtoWriter {
     this.pos = p + 8;
   }
 
+}
+
+/**
+ * Nanoseconds since midnight of `HH:MM:SS[.fraction]` at text[11, end), as the strict RFC 3339
+ * rule reads it (hours 0-23, minutes and seconds 0-59); -1 when it is anything else.
+ */
+function timeOfDayNanos(text: string, end: number): number {
+  if (text.charCodeAt(13) !== 0x3a /* : */ || text.charCodeAt(16) !== 0x3a) return -1;
+  const h = twoDigits(text, 11);
+  const m = twoDigits(text, 14);
+  const s = twoDigits(text, 17);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59) return -1;
+  const fraction = fractionNanos(text, 19, end);
+  if (fraction < 0) return -1;
+  return ((h * 60 + m) * 60 + s) * 1e9 + fraction;
+}
+
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 0x30;
+  const b = text.charCodeAt(at + 1) - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];

@@ -37,8 +37,8 @@ export const filelogReceiverConfig = {
     min: 1,
   }),
   max_batches_in_flight: int({
-    doc: 'Most batches of one file awaiting acknowledgement at once; reading that file pauses until one is acknowledged (backpressure).',
-    default: 2,
+    doc: 'Most batches of one file awaiting acknowledgement at once; reading that file pauses until one is acknowledged (backpressure). Enough to keep a pipeline\'s workers and exporters busy while earlier batches are written.',
+    default: 4,
     min: 1,
   }),
 };

@@ -103,11 +103,7 @@ export function toJob(id: number, records: readonly LogRecord[]): BatchJob {
 export function positionAt(job: BatchJob, i: number): SourcePosition {
   const line = job.lines[i];
   const offset = job.offsets[i];
-  return {
-    source: job.sources[job.sourceOf[i]],
-    ...(Number.isNaN(line) ? {} : { line }),
-    ...(Number.isNaN(offset) ? {} : { offset }),
-  };
+  return { source: job.sources[job.sourceOf[i]], line: Number.isNaN(line) ? undefined : line, offset: Number.isNaN(offset) ? undefined : offset };
 }
 
 /**
