@@ -45,7 +45,7 @@ function pipelineConfig(name: string, url: string, processors: string[], workers
   const file = path.join(dir, `otlphttp-${name}.yaml`);
   fs.writeFileSync(file, `
 receivers:
-  filelog: {include: [${JSON.stringify(input)}], start_at: beginning}
+  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, max_batches_in_flight: ${workers + 2}}
 processors: {${processors.map((p) => `${p}: {}`).join(', ')}}
 exporters:
   otlphttp: {endpoint: ${JSON.stringify(url)}, encoding: proto, compression: gzip}

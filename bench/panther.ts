@@ -54,7 +54,7 @@ function main(): void {
       const config = path.join(dir, `filelog-${name}.yaml`);
       fs.writeFileSync(config, `
 receivers:
-  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, storage: ${JSON.stringify(checkpoints)}}
+  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, storage: ${JSON.stringify(checkpoints)}, max_batches_in_flight: ${workers + 2}}
 processors:
   schema: {}
   indicators: {}

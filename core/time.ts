@@ -103,13 +103,14 @@ function utcToPantherTime(text: string): string | undefined {
   } else {
     const valid = utcSecondValid(text);
     if (valid !== true) return valid;
-    // join, not concatenation: flat strings, where `+` makes ropes that JSON.stringify must
-    // flatten (a copy) for every record.
+    // A flat string, made once per second: it is the left part of every result of that second.
     prefix = [text.slice(0, 10), ' ', text.slice(11, 19), '.'].join('');
     lastUtcIn = text.slice(0, 19);
     lastUtcOut = prefix;
   }
-  return n === 20 ? [prefix, NINE_ZEROS].join('') : [prefix, text.slice(20, n - 1), NINE_ZEROS.slice(n - 21)].join('');
+  // Concatenation makes a rope, which JSON.stringify flattens once; measured cheaper in all than
+  // building a flat string here with Array.join (an array and a builtin call per value).
+  return n === 20 ? prefix + NINE_ZEROS : prefix + text.slice(20, n - 1) + NINE_ZEROS.slice(n - 21);
 }
 
 let lastUtcIn = '';

@@ -70,29 +70,86 @@ function byteOrder(a: string, b: string): number {
 
 export function isIp(text: string): boolean {
   // Hot path: most values are host names; only digits-and-dots or a colon can be an address,
-  // so the (regex-based) net.isIP runs only on candidates.
-  let colon = false;
+  // so the (regex-based) net.isIPv6 runs only on candidates.
+  let colon = -1;
   let hexLetter = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i) | 0x20; // lower-cases letters; digits, '.' and ':' unchanged
-    if (c === 0x3a) { colon = true; break; }
+    if (c === 0x3a) { colon = i; break; }
     if (c >= 0x61 && c <= 0x66) hexLetter = true;
     else if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
   }
-  if (!colon) return !hexLetter && net.isIPv4(text);
+  if (colon < 0) return !hexLetter && isIPv4(text);
+  // An IPv6 address has at least two colons (`1.2.3.4:22` is no address).
+  if (text.indexOf(':', colon + 1) < 0) return false;
   // Node accepts IPv6 zone ids (`fe80::1%eth0`); Go's net.ParseIP, which Panther uses, does not.
   return net.isIPv6(text) && !text.includes('%');
 }
 
-const DOMAIN_TEXT = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$/;
-const NUMERIC_LAST_LABEL = /(?:^|\.)\d+\.?$/;
-
-/** A host name, not junk and not a malformed IPv4 address such as 1.2.3.999. */
-export function isDomain(text: string): boolean {
-  return DOMAIN_TEXT.test(text) && !NUMERIC_LAST_LABEL.test(text);
+/** Dotted quad of 0-255 without leading zeros, exactly what net.isIPv4 accepts, without its regex. */
+function isIPv4(text: string): boolean {
+  const n = text.length;
+  let parts = 0;
+  let start = 0;
+  let value = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 0x2e : text.charCodeAt(i);
+    if (c === 0x2e) {
+      const len = i - start;
+      if (len === 0 || len > 3 || value > 255 || (len > 1 && text.charCodeAt(start) === 0x30) || ++parts > 4) return false;
+      start = i + 1;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + c - 0x30;
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
 }
 
-const PORT = /^\d{0,5}$/;
+/**
+ * A host name, not junk and not a malformed IPv4 address such as 1.2.3.999: 1 to 253 characters,
+ * labels of 1 to 63 of [A-Za-z0-9_-] not starting with `-`, one optional trailing dot, and a last
+ * label that is not all digits.
+ */
+export function isDomain(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 253) return false;
+  let label = 0;
+  let digits = true;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e /* . */) {
+      if (label === 0) return false;
+      if (i === n - 1) break;
+      label = 0;
+      digits = true;
+      continue;
+    }
+    const lower = c | 0x20;
+    if (c >= 0x30 && c <= 0x39) {
+      // a digit
+    } else if ((lower >= 0x61 && lower <= 0x7a) || c === 0x5f || (c === 0x2d && label > 0)) {
+      digits = false;
+    } else {
+      return false;
+    }
+    if (++label > 63) return false;
+  }
+  return !digits;
+}
+
+/** Whether text[from..] is 0 to 5 ASCII digits. */
+function isPort(text: string, from: number): boolean {
+  const n = text.length;
+  if (n - from > 5) return false;
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
 
 /**
  * The host part of `host:port`, `[v6]:port`, `[v6]`, a bare IP or a bare name; '' for junk such as
@@ -102,14 +159,14 @@ export function stripPort(text: string): string {
   if (text.charCodeAt(0) === 0x5b /* [ */) {
     const close = text.indexOf(']');
     if (close < 0) return '';
-    const rest = text.slice(close + 1);
-    if (rest !== '' && !(rest[0] === ':' && PORT.test(rest.slice(1)))) return '';
+    if (close + 1 < text.length && !(text.charCodeAt(close + 1) === 0x3a /* : */ && isPort(text, close + 2))) return '';
     return text.slice(1, close);
   }
   const colon = text.indexOf(':');
-  if (colon < 0 || isIp(text)) return text;
-  if (colon !== text.lastIndexOf(':')) return text;
-  return PORT.test(text.slice(colon + 1)) ? text.slice(0, colon) : text;
+  // No colon: a bare IP or name. Several: a bare IPv6 address or junk, never host:port (an IPv6
+  // address has at least two colons, so a single one is never part of one).
+  if (colon < 0 || colon !== text.lastIndexOf(':')) return text;
+  return isPort(text, colon + 1) ? text.slice(0, colon) : text;
 }
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
@@ -172,4 +229,33 @@ export function extractInto(set: IndicatorSet, kinds: readonly IndicatorKind[], 
   else return;
   if (text === '') return;
   for (const k of kinds) EXTRACTORS[k](set, text);
+}
+
+/**
+ * extractInto for a string value and fixed kinds, made once per schema field: no per-kind table
+ * lookup, and no trim call when both ends are printable ASCII (every character trim removes is at
+ * most U+0020 or beyond U+007E).
+ */
+export function stringExtractor(kinds: readonly IndicatorKind[]): (set: IndicatorSet, value: string) => void {
+  const fns = kinds.map((k) => EXTRACTORS[k]);
+  if (fns.length === 1) {
+    const f = fns[0];
+    return (set, value) => {
+      const text = trimmed(value);
+      if (text !== '') f(set, text);
+    };
+  }
+  return (set, value) => {
+    const text = trimmed(value);
+    if (text === '') return;
+    for (let i = 0; i < fns.length; i++) fns[i](set, text);
+  };
+}
+
+function trimmed(value: string): string {
+  const n = value.length;
+  if (n === 0) return value;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(n - 1);
+  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? value : value.trim();
 }

@@ -9,7 +9,7 @@ import type { CreateContext, Processor, ProcessResult } from '../../core/compone
 import { bundledSchemaPath, loadPantherSchema, type FieldSpec, type IndicatorKind, type ValueSpec } from '../../core/panther/schema';
 import type { LogRecord } from '../../core/record';
 import type { IndicatorsProcessorConfig } from './config';
-import { extractInto, INDICATOR_FIELDS, IndicatorSet } from './extract';
+import { extractInto, INDICATOR_FIELDS, IndicatorSet, stringExtractor } from './extract';
 
 /** One schema field carrying indicators, by its path in the normalized and in the raw record. */
 export interface IndicatorTarget {
@@ -34,8 +34,8 @@ export class IndicatorsProcessor implements Processor {
   readonly mutates = true;
   private readonly targets: IndicatorTarget[];
   /** Targets by the top-level key they start at, in the normalized and in the raw record. */
-  private readonly byOutKey: Map<string, IndicatorTarget[]>;
-  private readonly byInKey: Map<string, IndicatorTarget[]>;
+  private readonly byOutKey: Map<string, Target[]>;
+  private readonly byInKey: Map<string, Target[]>;
   private readonly set = new IndicatorSet();
 
   constructor(config: IndicatorsProcessorConfig, ctx: CreateContext) {
@@ -49,7 +49,7 @@ export class IndicatorsProcessor implements Processor {
   async shutdown(): Promise<void> {}
 
   process(records: LogRecord[]): ProcessResult {
-    for (const record of records) this.annotate(record);
+    for (let i = 0; i < records.length; i++) this.annotate(records[i]);
     return { records, failed: [] };
   }
 
@@ -67,18 +67,26 @@ export class IndicatorsProcessor implements Processor {
       if (targets === undefined || !Object.hasOwn(source, key)) continue;
       const v = source[key];
       if (v === undefined) continue;
-      for (const t of targets) {
-        const path = panther === undefined ? t.inPath : t.outPath;
-        if (path.length === 1 && typeof v === 'string') extractInto(set, t.kinds, v);
-        else walk(set, t.kinds, v, path, 1);
+      for (let i = 0; i < targets.length; i++) {
+        const t = targets[i];
+        // A top-level string, by far the common case, goes straight to its extractors.
+        if (t.path.length === 1 && typeof v === 'string') t.extract(set, v);
+        else walk(set, t.kinds, v, t.path, 1);
       }
     }
     const touched = set.touched;
-    if (touched.length === 0) return;
-    // Panther's field order, whatever order the values were found in.
-    if (touched.length > 1) touched.sort((a, b) => a - b);
+    const n = touched.length;
+    if (n === 0) return;
+    // Panther's field order, whatever order the values were found in (a handful of slots: insertion sort).
+    for (let i = 1; i < n; i++) {
+      const slot = touched[i];
+      let j = i;
+      while (j > 0 && touched[j - 1] > slot) { touched[j] = touched[j - 1]; j--; }
+      touched[j] = slot;
+    }
     const attributes = record.attributes;
-    for (const slot of touched) {
+    for (let i = 0; i < n; i++) {
+      const slot = touched[i];
       const list = set.result(slot)!;
       const name = INDICATOR_FIELDS[slot];
       if (panther !== undefined) panther[name] = list;
@@ -87,13 +95,22 @@ export class IndicatorsProcessor implements Processor {
   }
 }
 
-function byFirstKey(targets: readonly IndicatorTarget[], pathOf: (t: IndicatorTarget) => readonly string[]): Map<string, IndicatorTarget[]> {
-  const out = new Map<string, IndicatorTarget[]>();
+/** An indicator target as the processor reads it: the path from the top-level key and a ready extractor. */
+interface Target {
+  readonly path: readonly string[];
+  readonly kinds: readonly IndicatorKind[];
+  /** extractInto for a string value and these kinds. */
+  readonly extract: (set: IndicatorSet, value: string) => void;
+}
+
+function byFirstKey(targets: readonly IndicatorTarget[], pathOf: (t: IndicatorTarget) => readonly string[]): Map<string, Target[]> {
+  const out = new Map<string, Target[]>();
   for (const t of targets) {
-    const key = pathOf(t)[0];
-    const list = out.get(key);
-    if (list === undefined) out.set(key, [t]);
-    else list.push(t);
+    const path = pathOf(t);
+    const target: Target = { path, kinds: t.kinds, extract: stringExtractor(t.kinds) };
+    const list = out.get(path[0]);
+    if (list === undefined) out.set(path[0], [target]);
+    else list.push(target);
   }
   return out;
 }

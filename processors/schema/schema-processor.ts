@@ -13,6 +13,7 @@ import type { LogRecord, RecordFailure } from '../../core/record';
 import { formatPantherTime } from '../../core/time';
 import { ABSENT, compileValue, Failure, isEmptyContainer, setOwn, type Coerce } from './coerce';
 import type { SchemaProcessorConfig } from './config';
+import { InputShapes } from './input-shapes';
 import { nextRowId } from './row-id';
 import { ShapeCache } from './shapes';
 
@@ -36,6 +37,8 @@ export class SchemaProcessor implements Processor {
   private readonly unknownKeys: string[] = [];
   private readonly unknownValues: unknown[] = [];
   private readonly shapes: ShapeCache;
+  /** The fast path: a normalizer per input shape; records it declines take the generic path below. */
+  private readonly inputShapes: InputShapes | undefined;
 
   constructor(config: SchemaProcessorConfig, private readonly ctx: CreateContext) {
     this.schema = loadPantherSchema(config.schema_file ?? bundledSchemaPath());
@@ -51,7 +54,11 @@ export class SchemaProcessor implements Processor {
     this.stamp = new Uint32Array(fields.length);
     this.sourceId = config.source_id ?? nameBasedUuid(config.source_label);
     this.sourceLabel = config.source_label;
-    this.shapes = new ShapeCache(this.outNames, { logType: this.schema.logType, sourceId: this.sourceId, sourceLabel: this.sourceLabel });
+    const constants = { logType: this.schema.logType, sourceId: this.sourceId, sourceLabel: this.sourceLabel };
+    this.shapes = new ShapeCache(this.outNames, constants);
+    this.inputShapes = new InputShapes({
+      fields, index: this.index, coercers: this.coercers, keepUnknown: this.keepUnknown, eventTime: this.eventTime, constants, rowId: nextRowId,
+    });
   }
 
   private readonly sourceLabel: string;
@@ -81,6 +88,11 @@ export class SchemaProcessor implements Processor {
   private normalize(record: LogRecord, parseTime: string): Record<string, unknown> | string {
     let event = record.event as Record<string, unknown> | undefined;
     if (event === undefined) return 'record was not decoded as a JSON object';
+    // The fast path declines events holding numbers beyond 2^53, among others.
+    if (this.inputShapes !== undefined) {
+      const out = this.inputShapes.normalize(event, parseTime);
+      if (out !== undefined) return out;
+    }
     // Rare: integers beyond 2^53 lost digits in JSON.parse; read this line again losslessly.
     if (mayHoldUnsafeInteger(record.raw)) {
       try {

@@ -87,23 +87,36 @@ export class ShapeCache {
   }
 
   private compile(present: number[], unknownKeys: string[]): Builder | null {
-    const parts: string[] = [];
-    const taken = new Set<string>();
-    for (const i of present) {
-      parts.push(`${JSON.stringify(this.outNames[i])}: v[${i}]`);
-      taken.add(this.outNames[i]);
-    }
-    unknownKeys.forEach((key, k) => {
-      // As setOwn: the rewritten name, or the original when the rewritten one is taken.
-      const renamed = pantherFieldName(key);
-      const name = taken.has(renamed) ? key : renamed;
-      taken.add(name);
-      parts.push(`${JSON.stringify(name)}: u[${k}]`);
-    });
-    // `__proto__: x` in a literal sets the prototype instead of a property: leave it to the generic path.
-    if (taken.has('__proto__')) return null;
+    const parts = literalParts(this.outNames, present, (i) => `v[${i}]`, unknownKeys, (k) => `u[${k}]`);
+    if (parts === null) return null;
     parts.push('p_log_type: c.logType', 'p_row_id: r', 'p_event_time: t', 'p_parse_time: pt', 'p_source_id: c.sourceId', 'p_source_label: c.sourceLabel');
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiled once per shape, from names quoted by JSON.stringify
     return new Function('c', `'use strict'; return function build(v, u, r, t, pt) { return { ${parts.join(', ')} }; };`)(this.constants) as Builder;
   }
+}
+
+/**
+ * The entries of an object literal for declared fields `present` (ascending indexes) then kept
+ * unknown keys, before the p_ fields, or null when the shape cannot be a literal. `declared(i)` and
+ * `unknown(k)` are the expressions of the values.
+ */
+export function literalParts(
+  outNames: readonly string[], present: readonly number[], declared: (i: number) => string,
+  unknownKeys: readonly string[], unknown: (k: number) => string,
+): string[] | null {
+  const parts: string[] = [];
+  const taken = new Set<string>();
+  for (const i of present) {
+    parts.push(`${JSON.stringify(outNames[i])}: ${declared(i)}`);
+    taken.add(outNames[i]);
+  }
+  unknownKeys.forEach((key, k) => {
+    // As setOwn: the rewritten name, or the original when the rewritten one is taken.
+    const renamed = pantherFieldName(key);
+    const name = taken.has(renamed) ? key : renamed;
+    taken.add(name);
+    parts.push(`${JSON.stringify(name)}: ${unknown(k)}`);
+  });
+  // `__proto__: x` in a literal sets the prototype instead of a property: leave it to the generic path.
+  return taken.has('__proto__') ? null : parts;
 }

@@ -38,7 +38,7 @@ export const filelogReceiverConfig = {
   }),
   max_batches_in_flight: int({
     doc: 'Most batches of one file awaiting acknowledgement at once; reading that file pauses until one is acknowledged (backpressure). Enough to keep a pipeline\'s workers and exporters busy while earlier batches are written.',
-    default: 4,
+    default: 2,
     min: 1,
   }),
 };

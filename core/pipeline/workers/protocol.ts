@@ -22,7 +22,10 @@ export interface WorkerSetup {
 
 export interface BatchJob {
   readonly id: number;
-  readonly raws: string[];
+  /** The raw lines back to back: one string clones much faster than a thousand. */
+  readonly text: string;
+  /** Where each raw line ends in `text`. */
+  readonly ends: Uint32Array;
   /** Distinct sources; `sourceOf[i]` indexes into it. */
   readonly sources: string[];
   readonly sourceOf: Uint32Array;
@@ -78,6 +81,8 @@ export type FromWorker =
 export function toJob(id: number, records: readonly LogRecord[]): BatchJob {
   const n = records.length;
   const raws = new Array<string>(n);
+  const ends = new Uint32Array(n);
+  let end = 0;
   const sources: string[] = [];
   const sourceOf = new Uint32Array(n);
   const lines = new Float64Array(n);
@@ -87,6 +92,7 @@ export function toJob(id: number, records: readonly LogRecord[]): BatchJob {
   for (let i = 0; i < n; i++) {
     const r = records[i];
     raws[i] = r.raw;
+    ends[i] = end += r.raw.length;
     const { source, line, offset } = r.position;
     if (source !== lastSource) {
       lastSource = source;
@@ -97,7 +103,11 @@ export function toJob(id: number, records: readonly LogRecord[]): BatchJob {
     offsets[i] = offset ?? NaN;
     observed[i] = r.observedTimeUnixNano;
   }
-  return { id, raws, sources, sourceOf, lines, offsets, observed };
+  return { id, text: raws.join(''), ends, sources, sourceOf, lines, offsets, observed };
+}
+
+export function rawAt(job: BatchJob, i: number): string {
+  return job.text.slice(i === 0 ? 0 : job.ends[i - 1], job.ends[i]);
 }
 
 export function positionAt(job: BatchJob, i: number): SourcePosition {

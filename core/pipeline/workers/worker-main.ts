@@ -13,7 +13,7 @@ import type { Registry } from '../../registry-types';
 import { createLogger, type LogLevel } from '../../telemetry/logger';
 import type { ComponentTelemetry } from '../../telemetry/metrics';
 import {
-  positionAt, transferables, type BatchJob, type BatchResult, type CounterDelta, type FromWorker,
+  positionAt, rawAt, transferables, type BatchJob, type BatchResult, type CounterDelta, type FromWorker,
   type JobFailure, type ToWorker, type WorkerSetup,
 } from './protocol';
 
@@ -59,7 +59,8 @@ async function build(): Promise<void> {
 }
 
 async function run(job: BatchJob): Promise<BatchResult> {
-  const records: LogRecord[] = job.raws.map((raw, i) => newRecord(raw, positionAt(job, i), job.observed[i]));
+  const records: LogRecord[] = new Array(job.ends.length);
+  for (let i = 0; i < records.length; i++) records[i] = newRecord(rawAt(job, i), positionAt(job, i), job.observed[i]);
   const indexOf = new Map<LogRecord, number>();
   for (let i = 0; i < records.length; i++) indexOf.set(records[i], i);
   const failures: JobFailure[] = [];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { isDomain, stripPort, urlHost } from '../../../processors/indicators/extract';
+import { isDomain, isIp, stripPort, urlHost } from '../../../processors/indicators/extract';
 import { normalize } from '../schema/helpers';
 import { rng } from '../../support/random';
 
@@ -162,6 +162,41 @@ describe('indicators processor', () => {
       assert.deepEqual(indicatorsOf({ aws_role_arn: 'arn:aws:iam::123456789012:role/x', account_id: '123456789012' }).all.p_any_aws_arns, ['arn:aws:iam::123456789012:role/x']);
       assert.deepEqual(indicatorsOf({ account_id: '123456789012' }).all.p_any_aws_account_ids, ['123456789012']);
       assert.ok(!('p_any_aws_account_ids' in indicatorsOf({ account_id: '12345' }).all));
+    });
+
+    it('helpers: isIp, isDomain and stripPort equal their regex definitions on 20000 seeded strings', () => {
+      // The definitions the hand-written scanners replace: Node's own IPv4 check, Panther's host-name
+      // rule, and host:port split by regex after ruling out a bare IP.
+      const domainText = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$/;
+      const numericLastLabel = /(?:^|\.)\d+\.?$/;
+      const refDomain = (t: string) => domainText.test(t) && !numericLastLabel.test(t);
+      const refIp = (t: string) => net.isIPv4(t) || (net.isIPv6(t) && !t.includes('%'));
+      const port = /^\d{0,5}$/;
+      const refStripPort = (t: string): string => {
+        if (t.startsWith('[')) {
+          const close = t.indexOf(']');
+          if (close < 0) return '';
+          const rest = t.slice(close + 1);
+          if (rest !== '' && !(rest[0] === ':' && port.test(rest.slice(1)))) return '';
+          return t.slice(1, close);
+        }
+        const colon = t.indexOf(':');
+        if (colon < 0 || refIp(t)) return t;
+        if (colon !== t.lastIndexOf(':')) return t;
+        return port.test(t.slice(colon + 1)) ? t.slice(0, colon) : t;
+      };
+      const r = rng(21);
+      const pieces = ['a', 'Z', '_', '-', '.', '0', '1', '9', '25', '255', '256', '00', ':', '::', '[', ']', 'f', 'é', ' ', '\u0010', '\u0019', '\u000e', '%', 'x'.repeat(63), '1.2.3.4', '10.0.0.1', '2001:db8::1'];
+      for (let i = 0; i < 20000; i++) {
+        const t = Array.from({ length: r.int(9) }, () => r.pick(pieces)).join('');
+        assert.equal(isDomain(t), refDomain(t), `isDomain(${JSON.stringify(t)})`);
+        assert.equal(isIp(t), refIp(t), `isIp(${JSON.stringify(t)})`);
+        assert.equal(stripPort(t), refStripPort(t), `stripPort(${JSON.stringify(t)})`);
+      }
+      for (const t of ['a'.repeat(253), 'a'.repeat(254), `${'a'.repeat(63)}.b`, `${'a'.repeat(64)}.b`, `${'a.'.repeat(126)}b`, '1.2.3', '1.2.3.4.', '01.2.3.4', '1.2.3.04', '0.0.0.0', '255.255.255.255']) {
+        assert.equal(isDomain(t), refDomain(t), `isDomain(${t})`);
+        assert.equal(isIp(t), refIp(t), `isIp(${t})`);
+      }
     });
 
     it('helpers: stripPort and urlHost on edge forms', () => {

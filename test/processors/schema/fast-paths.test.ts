@@ -9,6 +9,7 @@ import { decodeRecords } from '../../../core/decode';
 import { mayHoldUnsafeInteger } from '../../../core/json-lossless';
 import { newRecord, type LogRecord } from '../../../core/record';
 import { rfc3339ToPantherTime } from '../../../core/time';
+import { rowIdAt, rowIdPrefix, uvarintHex } from '../../../processors/schema/row-id';
 import type { SchemaProcessor } from '../../../processors/schema/schema-processor';
 
 import { fixtureLines, parserCases, schemaProcessor } from './helpers';
@@ -21,6 +22,12 @@ function inputs(): string[] {
     ...fixtureLines('elastic-teleport-all-events.log'),
     ...fixtureLines('elastic-teleport-generated.log'),
     ...parserCases().map((c) => c.input),
+    // Integers beyond 2^53, top-level and nested, declared and unknown: the lossless values, never
+    // JSON.parse's rounded ones; a long digit run inside a string changes nothing.
+    '{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","pid":123456789012345678901,"zz":{"a":[1,99999999999999999999]}}',
+    '{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","cert":{"serial":123456789012345678901234567890123456789012345678}}',
+    '{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","len":-9007199254740993,"tx":9007199254740991,"f":1e300}',
+    '{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","uid":"12345678901234567890","size":12345678901234567}',
     // Unknown keys whose rewritten name is a declared column keep their own names.
     '{"event":"x","code":"T1I","time":"2024-01-02T03:04:05Z","addr.local":"10.0.0.1:22","addr-local":"a","addr local":"b"}',
     // An unknown key named like a p_ field: its place among the unknown keys, the p_ value.
@@ -59,22 +66,34 @@ function comparable(out: Record<string, unknown>): string {
 
 describe('schema processor fast paths', () => {
   for (const unknown_fields of ['keep', 'drop'] as const) {
-    it(`compiled builders make the same objects as keyed stores, key order included (unknown_fields: ${unknown_fields})`, () => {
+    it(`per-input-shape normalizers and compiled builders make the same objects as keyed stores, key order included (unknown_fields: ${unknown_fields})`, () => {
       const lines = inputs();
+      const fast = schemaProcessor({ unknown_fields });
       const compiled = schemaProcessor({ unknown_fields });
       const generic = schemaProcessor({ unknown_fields });
+      // Without input shapes every record takes the generic pass, with compiled output builders.
+      (compiled as unknown as { inputShapes: undefined }).inputShapes = undefined;
+      (generic as unknown as { inputShapes: undefined }).inputShapes = undefined;
       // The generic path is what every shape gets once the shape cache is full.
       (generic as unknown as { shapes: { builder(): undefined } }).shapes = { builder: () => undefined };
-      // Twice through the compiled one: the second pass runs on cached builders.
+      // Twice through the cached ones: the second pass runs on compiled functions.
+      run(fast, lines);
       run(compiled, lines);
-      const a = run(compiled, lines);
       const b = run(generic, lines);
-      assert.deepEqual([...a.failed], [...b.failed]);
-      assert.equal(a.ok.size, b.ok.size);
-      assert.ok(a.ok.size > 400, `most fixture lines normalize (${a.ok.size})`);
-      for (const [line, out] of a.ok) {
-        assert.equal(comparable(out), comparable(b.ok.get(line)!), `line ${line}: ${lines[line - 1].slice(0, 120)}`);
-        assert.equal(Object.getPrototypeOf(out), Object.prototype, `line ${line}: a plain object`);
+      assert.ok(b.ok.size > 400, `most fixture lines normalize (${b.ok.size})`);
+      // Count the records the input-shape path leaves to the generic one (which asks for a builder).
+      let leftToGeneric = 0;
+      const shapes = (fast as unknown as { shapes: { builder(...args: unknown[]): unknown } }).shapes;
+      (fast as unknown as { shapes: unknown }).shapes = { builder: (...args: unknown[]) => { leftToGeneric++; return shapes.builder(...args); } };
+      for (const [name, processor] of [['input shapes', fast], ['compiled builders', compiled]] as const) {
+        const a = run(processor, lines);
+        if (processor === fast) assert.ok(leftToGeneric < a.ok.size / 20, `input shapes normalize almost every record themselves (${leftToGeneric} of ${a.ok.size} left)`);
+        assert.deepEqual([...a.failed], [...b.failed], name);
+        assert.equal(a.ok.size, b.ok.size, name);
+        for (const [line, out] of a.ok) {
+          assert.equal(comparable(out), comparable(b.ok.get(line)!), `${name}, line ${line}: ${lines[line - 1].slice(0, 120)}`);
+          assert.equal(Object.getPrototypeOf(out), Object.prototype, `${name}, line ${line}: a plain object`);
+        }
       }
     });
   }
@@ -127,6 +146,15 @@ describe('schema processor fast paths', () => {
     for (const text of cases) assert.equal(rfc3339ToPantherTime(text), reference(text), text);
     // Offsets still go through the full parser.
     assert.equal(rfc3339ToPantherTime('2024-01-01T01:30:00.5+01:30'), '2024-01-01 00:00:00.500000000');
+  });
+
+  it('row ids from the cached varint parts equal the prefix and the varint of the counter', () => {
+    // Runs across the byte boundaries of the varint, in order and jumping about.
+    const ns = [...Array.from({ length: 40000 }, (_, i) => i + 1), 2097151, 2097152, 268435455, 268435456, 2 ** 40 + 5, 130, 1, 16384, 127];
+    for (const n of ns) assert.equal(rowIdAt(n), rowIdPrefix + uvarintHex(n), `counter ${n}`);
+    // Go's binary.PutUvarint bytes, in hex: 300 is ac 02.
+    assert.equal(uvarintHex(300), 'ac02');
+    assert.equal(uvarintHex(5), '05');
   });
 
   it('finds a run of 16 digits wherever it is, exactly as /\\d{16}/ does', () => {
