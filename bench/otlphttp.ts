@@ -45,7 +45,7 @@ function pipelineConfig(name: string, url: string, processors: string[], workers
   const file = path.join(dir, `otlphttp-${name}.yaml`);
   fs.writeFileSync(file, `
 receivers:
-  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, max_batches_in_flight: ${workers + 2}}
+  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, max_batches_in_flight: ${workers + 2}${workers > 0 ? ', max_batch_size: 2000' : ''}}
 processors: {${processors.map((p) => `${p}: {}`).join(', ')}}
 exporters:
   otlphttp: {endpoint: ${JSON.stringify(url)}, encoding: proto, compression: gzip}
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const full = ['schema', 'indicators', 'ecs'];
     const scenarios: [string, string, string[], number][] = [
       ['full', 'filelog→schema→indicators→ecs→otlphttp', full, 0],
-      ['full-w2', 'the same, 2 workers', full, 2],
+      ['full-w2', 'the same, 2 workers, batches of 2000', full, 2],
       ['bare', 'filelog→otlphttp', [], 0],
     ];
     for (const [name, label, processors, workers] of scenarios) {

@@ -58,14 +58,36 @@ async function build(): Promise<void> {
   }
 }
 
+/** Index of a record in its job: processors keep order, so a walk finds the survivors; a map only if one does not. */
+class RecordIndex {
+  private map: Map<LogRecord, number> | undefined;
+
+  constructor(private readonly records: readonly LogRecord[]) {}
+
+  of(record: LogRecord): number {
+    if (this.map === undefined) this.map = new Map(this.records.map((r, i) => [r, i]));
+    return this.map.get(record)!;
+  }
+
+  all(survivors: readonly LogRecord[]): Int32Array {
+    const out = new Int32Array(survivors.length);
+    let k = 0;
+    for (let i = 0; i < this.records.length && k < survivors.length; i++) {
+      if (this.records[i] === survivors[k]) out[k++] = i;
+    }
+    if (k === survivors.length) return out;
+    for (let j = 0; j < survivors.length; j++) out[j] = this.of(survivors[j]);
+    return out;
+  }
+}
+
 async function run(job: BatchJob): Promise<BatchResult> {
   const records: LogRecord[] = new Array(job.ends.length);
   for (let i = 0; i < records.length; i++) records[i] = newRecord(rawAt(job, i), positionAt(job, i), job.observed[i]);
-  const indexOf = new Map<LogRecord, number>();
-  for (let i = 0; i < records.length; i++) indexOf.set(records[i], i);
+  const indexOf = new RecordIndex(records);
   const failures: JobFailure[] = [];
   const fail = (record: LogRecord, code: string, reason: string, component: string) => {
-    failures.push({ index: indexOf.get(record)!, code, reason, component });
+    failures.push({ index: indexOf.of(record), code, reason, component });
   };
   const decoded = decodeRecords(records);
   for (const f of decoded.failed) fail(f.record, f.code, f.reason, f.component);
@@ -97,8 +119,7 @@ async function run(job: BatchJob): Promise<BatchResult> {
       return { id: job.id, counts, failures, passed: new Int32Array(0), encoded: {}, counters: counters.splice(0) };
     }
   }
-  const passed = new Int32Array(current.length);
-  for (let i = 0; i < current.length; i++) passed[i] = indexOf.get(current[i])!;
+  const passed = indexOf.all(current);
   const processed = needsRecords
     ? current.map((r) => ({ event: r.event, panther: r.panther, attributes: r.attributes }))
     : undefined;
