@@ -21,6 +21,7 @@ import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { clusterNameOf, eventTimeUnixNano, severityOf } from './log-record';
 import type { ResourceOptions } from './json';
 import { ProtoWriter } from './proto-writer';
+import { timeOfDayNanos } from '../time';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -364,44 +365,3 @@ export class OtlpProtoEncoder extends ProtoWriter {
   }
 
 }
-
-/**
- * Nanoseconds since midnight of `HH:MM:SS[.fraction]` at text[11, end), as the strict RFC 3339
- * rule reads it (hours 0-23, minutes and seconds 0-59); -1 when it is anything else.
- */
-function timeOfDayNanos(text: string, end: number): number {
-  if (text.charCodeAt(13) !== 0x3a /* : */ || text.charCodeAt(16) !== 0x3a) return -1;
-  const h = twoDigits(text, 11);
-  const m = twoDigits(text, 14);
-  const s = twoDigits(text, 17);
-  if (h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 59) return -1;
-  const fraction = fractionNanos(text, 19, end);
-  if (fraction < 0) return -1;
-  return ((h * 60 + m) * 60 + s) * 1e9 + fraction;
-}
-
-function twoDigits(text: string, at: number): number {
-  const a = text.charCodeAt(at) - 0x30;
-  const b = text.charCodeAt(at + 1) - 0x30;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
-/**
- * Nanoseconds of the fraction in text[from, to): '' (no fraction) is 0, `.` + 1-9 digits is
- * read, anything else is -1.
- */
-function fractionNanos(text: string, from: number, to: number): number {
-  if (from === to) return 0;
-  const digits = to - from - 1;
-  if (text.charCodeAt(from) !== 0x2e /* . */ || digits < 1 || digits > 9) return -1;
-  let v = 0;
-  for (let i = from + 1; i < to; i++) {
-    const d = text.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v * POW10[9 - digits];
-}
-

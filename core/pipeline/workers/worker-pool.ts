@@ -59,6 +59,9 @@ class PipelineWorker {
     const timer = setTimeout(() => void this.thread.terminate(), 2000);
     await exited;
     clearTimeout(timer);
+    // Receivers drain before workers stop, so nothing should be pending; if something is, it must not hang.
+    for (const p of this.pending.values()) p.reject(new RetryableError('shutdown', 'pipeline worker stopped before finishing a batch'));
+    this.pending.clear();
   }
 
   private settle(id: number): Pending | undefined {
@@ -113,7 +116,7 @@ export class WorkerPool {
 
   private spawn(): PipelineWorker {
     return new PipelineWorker(this.setup, (dead, why) => {
-      this.logger.error(`pipeline worker ${why}; starting a new one`);
+      this.logger.rateLimited('worker-died', 'error', `pipeline worker ${why}; starting a new one`);
       const i = this.workers.indexOf(dead);
       if (i >= 0 && !this.stopped) this.workers[i] = this.spawn();
     });
