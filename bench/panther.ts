@@ -15,8 +15,7 @@ import { newRecord, type LogRecord } from '../core/record';
 import { registry } from '../core/registry';
 import { silentLogger } from '../core/telemetry/logger';
 import { testTelemetry } from '../core/telemetry/metrics';
-import { stringifyLossless } from '../core/json-lossless';
-import { PantherLines } from '../exporters/panther/serialize';
+import { PantherRecordEncoder } from '../exporters/panther/encoder';
 import { IndicatorsProcessor } from '../processors/indicators/indicators-processor';
 import { SchemaProcessor } from '../processors/schema/schema-processor';
 import { forEachLineBatch } from './lib/lines';
@@ -28,14 +27,13 @@ function processing(file: string): void {
   const ctx = (id: string) => ({ id, logger: silentLogger, telemetry: testTelemetry(id), dataDir: '.' });
   const schema = new SchemaProcessor({ unknown_fields: 'keep', source_label: 'bench', source_id: undefined, schema_file: undefined }, ctx('schema'));
   const indicators = new IndicatorsProcessor({ schema_file: undefined }, ctx('indicators'));
+  const encoder = new PantherRecordEncoder();
   let compressed = 0;
   let line = 0;
   forEachLineBatch(file, 500, (lines) => {
     const batch: LogRecord[] = lines.map((l) => newRecord(l, { source: file, line: ++line }, 0n));
     const typed = schema.process(decodeRecords(batch).records);
-    const out = new PantherLines(500 * 1024);
-    for (const r of indicators.process(typed.records).records) out.add(stringifyLossless(r.panther!));
-    compressed += zlib.gzipSync(out.finish(), { level: 1 }).length;
+    compressed += zlib.gzipSync(encoder.encode(indicators.process(typed.records).records).bytes, { level: 1 }).length;
   });
   if (compressed === 0) throw new Error('processed nothing');
   printResult(started);

@@ -65,6 +65,21 @@ export interface EncodedRecord {
   readonly key: string;
 }
 
+/**
+ * The records' encodings for `exporterId` when a pipeline's workers made them all; undefined when
+ * any is missing (records from a pipeline on the main thread), and the exporter encodes them itself.
+ */
+export function encodingsFor(records: readonly LogRecord[], exporterId: string): EncodedRecord[] | undefined {
+  if (records.length === 0) return undefined;
+  const out = new Array<EncodedRecord>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const e = records[i].encoded?.[exporterId];
+    if (e === undefined) return undefined;
+    out[i] = e;
+  }
+  return out;
+}
+
 /** A permanent, per-record failure: the record goes to the pipeline's dead letter. */
 export interface RecordFailure {
   readonly record: LogRecord;

@@ -2,13 +2,13 @@
  * One `service.pipelines` entry: processors in order, then every exporter in parallel, then the
  * dead letter for what was refused. `consume` resolves only when all of that is durable.
  */
-import type { Processor, ProcessResult } from '../component';
-import { errorMessage } from '../errors';
+import type { Processor } from '../component';
 import type { LogRecord, RecordFailure } from '../record';
 import type { Logger } from '../telemetry/logger';
 import type { ComponentTelemetry, Telemetry } from '../telemetry/metrics';
 import { toDeadLetterRecord } from './dead-letter';
 import { deliver, type ExporterHandle } from './deliver';
+import { runProcessor } from './run-processor';
 import type { WorkerPool } from './workers/worker-pool';
 import { applyWorkerResult } from './workers/apply-result';
 
@@ -107,17 +107,6 @@ export class Pipeline {
     }
     this.stats.deadLettered += failures.length;
     this.telemetry.deadLettered.labels(this.id).inc(failures.length);
-  }
-}
-
-/** A processor that throws has a bug; its batch is dead-lettered rather than crashing the process. */
-async function runProcessor(handle: ProcessorHandle, records: LogRecord[]): Promise<ProcessResult> {
-  if (records.length === 0) return { records, failed: [] };
-  try {
-    return await handle.processor.process(records);
-  } catch (error) {
-    const reason = `internal error: ${errorMessage(error)}`;
-    return { records: [], failed: records.map((record) => ({ record, code: 'internal', reason, component: handle.id })) };
   }
 }
 

@@ -122,6 +122,8 @@ export class Service {
     });
     const pick = (ids: string[]) => ids.map((id) => this.exporters.get(id)!);
     const logger = this.options.logger.child(p.id);
+    // With workers, the processors built above still start and stop here (so a bad config fails
+    // before any thread starts), but records go through the workers' own instances.
     const pool = p.workers > 0 ? this.createWorkerPool(p, logger) : undefined;
     return new Pipeline(p.id, processors, pick(p.exporters), pick(p.deadLetter), this.telemetry, logger, this.abort.signal, pool);
   }

@@ -8,7 +8,7 @@ import type { EncodedBatch, RecordEncoder } from '../../core/component';
 import { encodeExportLogsServiceRequest, type ResourceOptions } from '../../core/otlp/json';
 import { clusterNameOf } from '../../core/otlp/log-record';
 import { OtlpProtoEncoder } from '../../core/otlp/proto';
-import type { LogRecord } from '../../core/record';
+import { encodingsFor, type LogRecord } from '../../core/record';
 
 export type Encoding = 'proto' | 'json';
 export type Compression = 'gzip' | 'none';
@@ -48,12 +48,9 @@ export class BatchEncoder {
   }
 
   private protoRequest(records: readonly LogRecord[]): Buffer {
-    const id = this.exporterId;
-    if (records.length === 0 || records.some((r) => r.encoded?.[id] === undefined)) return this.proto.encode(records);
-    return this.proto.assemble(records.map((r) => {
-      const e = r.encoded![id];
-      return { cluster: e.key === '' ? undefined : e.key, logRecord: e.bytes };
-    }));
+    const parts = encodingsFor(records, this.exporterId);
+    if (parts === undefined) return this.proto.encode(records);
+    return this.proto.assemble(parts.map((e) => ({ cluster: e.key === '' ? undefined : e.key, logRecord: e.bytes })));
   }
 }
 

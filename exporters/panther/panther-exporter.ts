@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import { EXPORT_SUCCESS, type CreateContext, type EncodedBatch, type Exporter, type ExportResult } from '../../core/component';
 import { errorMessage, RetryableError } from '../../core/errors';
 import { logTypeFolder } from '../../core/panther/names';
-import type { LogRecord, RecordFailure } from '../../core/record';
+import { encodingsFor, type LogRecord, type RecordFailure } from '../../core/record';
 import type { PantherExporterConfig } from './config';
 import { PantherRecordEncoder, splitKey } from './encoder';
 import { mkdirDurable, recoverStaging, STAGING_DIR, StagingFile } from './staging';
@@ -131,9 +131,8 @@ export class PantherExporter implements Exporter {
   }
 
   private encoded(records: readonly LogRecord[]): EncodedBatch {
-    const id = this.ctx.id;
-    if (records.length === 0 || records.some((r) => r.encoded?.[id] === undefined)) return this.encoder.encode(records);
-    const parts = records.map((r) => r.encoded![id]);
+    const parts = encodingsFor(records, this.ctx.id);
+    if (parts === undefined) return this.encoder.encode(records);
     const ends = new Int32Array(records.length);
     let at = 0;
     for (let i = 0; i < parts.length; i++) ends[i] = at += parts[i].bytes.byteLength;

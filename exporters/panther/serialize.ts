@@ -40,14 +40,9 @@ export class PantherLines {
   /** Byte offset where each line starts. */
   private readonly starts: number[] = [];
 
-  /** `spare`: a buffer to write into (recycled from an earlier batch), grown if too small. */
-  constructor(expectedBytes: number, spare?: Buffer) {
-    this.buf = spare !== undefined && spare.length >= expectedBytes ? spare : Buffer.allocUnsafe(Math.max(4096, expectedBytes));
-  }
-
-  /** The underlying buffer, for reuse once whatever `finish()` returned is no longer read. */
-  get buffer(): Buffer {
-    return this.buf;
+  /** `expectedBytes`: the first allocation; the buffer grows if the lines need more. */
+  constructor(expectedBytes: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(4096, expectedBytes));
   }
 
   get count(): number {

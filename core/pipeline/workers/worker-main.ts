@@ -12,6 +12,7 @@ import { newRecord, type LogRecord } from '../../record';
 import type { Registry } from '../../registry-types';
 import { createLogger, type LogLevel } from '../../telemetry/logger';
 import type { ComponentTelemetry } from '../../telemetry/metrics';
+import { runProcessor } from '../run-processor';
 import {
   positionAt, rawAt, transferables, type BatchJob, type BatchResult, type CounterDelta, type FromWorker,
   type JobFailure, type ToWorker, type WorkerSetup,
@@ -94,19 +95,10 @@ async function run(job: BatchJob): Promise<BatchResult> {
   let current = decoded.records;
   const counts: [number, number][] = [];
   for (const stage of stages) {
-    if (current.length === 0) { counts.push([0, 0]); continue; }
-    try {
-      const result = await stage.processor.process(current);
-      for (const f of result.failed) fail(f.record, f.code, f.reason, f.component);
-      counts.push([result.records.length, result.failed.length]);
-      current = result.records;
-    } catch (error) {
-      // A processor that throws has a bug: its batch is dead-lettered, as on the main thread.
-      const reason = `internal error: ${errorMessage(error)}`;
-      for (const r of current) fail(r, 'internal', reason, stage.id);
-      counts.push([0, current.length]);
-      current = [];
-    }
+    const result = await runProcessor(stage, current);
+    for (const f of result.failed) fail(f.record, f.code, f.reason, f.component);
+    counts.push([result.records.length, result.failed.length]);
+    current = result.records;
   }
   const encoded: BatchResult['encoded'] = {};
   for (const { id, encoder } of encoders) {
