@@ -2,7 +2,7 @@
  * A counting OTLP/HTTP logs sink for benchmarks, in its own process so its CPU is not charged to
  * the measured pipeline. Accepts `POST /v1/logs` (protobuf or JSON, gzip or not), counts log
  * records with a light protobuf walk (no full decode), answers 200; `GET /count` returns the
- * total, `POST /reset` zeroes it. Prints `PORT <n>` on stdout when listening.
+ * total (and the bytes on the wire and decompressed), `POST /reset` zeroes it. Prints `PORT <n>` on stdout when listening.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,8 @@ import { Reader } from 'protobufjs';
 
 let count = 0;
 let requests = 0;
+let wireBytes = 0;
+let plainBytes = 0;
 
 /** LogRecords in an ExportLogsServiceRequest: resource_logs(1) → scope_logs(2) → log_records(2). */
 function countProto(body: Uint8Array): number {
@@ -35,8 +37,8 @@ function countJson(body: Buffer): number {
 }
 
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/count') return void res.end(JSON.stringify({ count, requests }));
-  if (req.method === 'POST' && req.url === '/reset') { count = 0; requests = 0; return void res.end('{}'); }
+  if (req.method === 'GET' && req.url === '/count') return void res.end(JSON.stringify({ count, requests, wireBytes, plainBytes }));
+  if (req.method === 'POST' && req.url === '/reset') { count = 0; requests = 0; wireBytes = 0; plainBytes = 0; return void res.end('{}'); }
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -46,6 +48,8 @@ const server = http.createServer((req, res) => {
       const proto = String(req.headers['content-type']).includes('protobuf');
       count += proto ? countProto(body) : countJson(body);
       requests++;
+      wireBytes += raw.length;
+      plainBytes += body.length;
       res.setHeader('Content-Type', proto ? 'application/x-protobuf' : 'application/json');
       res.end(proto ? Buffer.alloc(0) : '{}');
     };

@@ -8,6 +8,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { isPlainObject } from '../config/schema';
 import { pantherFieldName } from './names';
+import { compileStrftime, isStrftimePattern } from './strftime';
 
 export type PantherType = 'string' | 'int' | 'smallint' | 'bigint' | 'float' | 'boolean' | 'timestamp' | 'json' | 'array' | 'object';
 const TYPES: readonly PantherType[] = ['string', 'int', 'smallint', 'bigint', 'float', 'boolean', 'timestamp', 'json', 'array', 'object'];
@@ -19,8 +20,22 @@ export const INDICATOR_KINDS = [
 ] as const;
 export type IndicatorKind = (typeof INDICATOR_KINDS)[number];
 
-export type TimeFormat = 'rfc3339' | 'unix' | 'unix_ms' | 'unix_us' | 'unix_ns';
-const TIME_FORMATS: readonly TimeFormat[] = ['rfc3339', 'unix', 'unix_ms', 'unix_us', 'unix_ns'];
+export type NamedTimeFormat = 'rfc3339' | 'unix' | 'unix_ms' | 'unix_us' | 'unix_ns' | 'unix_auto';
+const NAMED_TIME_FORMATS: readonly NamedTimeFormat[] = ['rfc3339', 'unix', 'unix_ms', 'unix_us', 'unix_ns', 'unix_auto'];
+/** A NamedTimeFormat, or a strftime pattern (it holds a `%`) that compiled when the schema loaded. */
+export type TimeFormat = string;
+
+/** `validate` of a string value: a value it rejects counts as absent (so a required field fails). */
+export interface ValueValidation {
+  readonly allow?: readonly string[];
+  readonly deny?: readonly string[];
+  /** The value must be an IP address of this family. */
+  readonly ip?: IpFamily;
+  /** The value must be a CIDR block of this family. */
+  readonly cidr?: IpFamily;
+}
+export type IpFamily = 'ipv4' | 'ipv6' | 'any';
+const IP_FAMILIES: readonly IpFamily[] = ['ipv4', 'ipv6', 'any'];
 
 /** The value type of a field or array element. */
 export interface ValueSpec {
@@ -28,6 +43,10 @@ export interface ValueSpec {
   /** Accepted formats, in order, for timestamps. */
   readonly timeFormats: readonly TimeFormat[];
   readonly indicators: readonly IndicatorKind[];
+  /** Strings: the values accepted. */
+  readonly validate?: ValueValidation;
+  /** Objects, arrays and json: a string value holds the JSON text of the value. */
+  readonly embeddedJson?: boolean;
   /** Arrays: the element type. */
   readonly element?: ValueSpec;
   /** Objects: the nested fields. */
@@ -51,9 +70,19 @@ export interface PantherSchema {
   readonly file: string;
 }
 
-const TOP_KEYS = ['schema', 'description', 'referenceURL', 'version', 'fields'];
-const FIELD_KEYS = ['name', 'type', 'required', 'description', 'timeFormats', 'timeFormat', 'isEventTime', 'indicators', 'element', 'fields'];
-const ELEMENT_KEYS = ['type', 'description', 'timeFormats', 'timeFormat', 'indicators', 'element', 'fields'];
+const TOP_KEYS = ['schema', 'description', 'referenceURL', 'version', 'fieldDiscoveryEnabled', 'fields'];
+const VALUE_KEYS = ['type', 'description', 'timeFormats', 'timeFormat', 'indicators', 'validate', 'isEmbeddedJSON', 'element', 'fields'];
+const FIELD_KEYS = ['name', 'required', 'isEventTime', ...VALUE_KEYS];
+const ELEMENT_KEYS = VALUE_KEYS;
+/** Panther schema features this processor does not implement: named, so the error says so. */
+const UNSUPPORTED: Record<string, string> = {
+  parser: 'non-JSON parsers (csv, fastmatch, regex, script) are not supported: the schema processor reads JSON events',
+  copy: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
+  rename: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
+  concat: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
+  split: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
+  mask: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
+};
 
 /** The Teleport schema shipped in `schemas/`, found from wherever the code was compiled to. */
 export function bundledSchemaPath(): string {
@@ -132,17 +161,7 @@ function compileValue(item: Record<string, unknown>, where: string, errors: stri
     errors.push(`${where}.type: must be one of ${TYPES.join(', ')} (got ${JSON.stringify(item.type)})`);
     return { type: 'json', timeFormats: [], indicators: [] };
   }
-  const formats = item.timeFormats ?? (item.timeFormat === undefined ? undefined : [item.timeFormat]);
-  let timeFormats: TimeFormat[] = [];
-  if (type === 'timestamp') {
-    if (!Array.isArray(formats) || formats.length === 0) errors.push(`${where}.timeFormats: a timestamp needs at least one format (${TIME_FORMATS.join(', ')})`);
-    else {
-      timeFormats = formats.filter((f): f is TimeFormat => TIME_FORMATS.includes(f as TimeFormat));
-      for (const f of formats) if (!TIME_FORMATS.includes(f as TimeFormat)) errors.push(`${where}.timeFormats: unsupported format ${JSON.stringify(f)} (supported: ${TIME_FORMATS.join(', ')})`);
-    }
-  } else if (formats !== undefined) {
-    errors.push(`${where}.timeFormats: only timestamp fields take time formats`);
-  }
+  const timeFormats = compileTimeFormats(item, type, where, errors);
   const indicators: IndicatorKind[] = [];
   if (item.indicators !== undefined) {
     if (!Array.isArray(item.indicators)) errors.push(`${where}.indicators: must be a list`);
@@ -164,7 +183,57 @@ function compileValue(item: Record<string, unknown>, where: string, errors: stri
     if (!Array.isArray(item.fields) || item.fields.length === 0) errors.push(`${where}.fields: an object needs a non-empty list of fields`);
     else fields = compileFields(item.fields, `${where}.fields`, errors);
   } else if (item.fields !== undefined) errors.push(`${where}.fields: only objects have fields`);
-  return { type, timeFormats, indicators, element, fields };
+  const validate = compileValidation(item.validate, type, `${where}.validate`, errors);
+  const embeddedJson = flag(item.isEmbeddedJSON, `${where}.isEmbeddedJSON`, errors);
+  if (embeddedJson && type !== 'object' && type !== 'array' && type !== 'json') errors.push(`${where}.isEmbeddedJSON: only object, array and json values can be embedded JSON`);
+  return { type, timeFormats, indicators, element, fields, ...(validate && { validate }), ...(embeddedJson && { embeddedJson }) };
+}
+
+function compileTimeFormats(item: Record<string, unknown>, type: PantherType, where: string, errors: string[]): TimeFormat[] {
+  const formats = item.timeFormats ?? (item.timeFormat === undefined ? undefined : [item.timeFormat]);
+  if (type !== 'timestamp') {
+    if (formats !== undefined) errors.push(`${where}.timeFormats: only timestamp fields take time formats`);
+    return [];
+  }
+  const supported = `${NAMED_TIME_FORMATS.join(', ')}, or a strftime pattern such as "%Y-%m-%d %H:%M:%S"`;
+  if (!Array.isArray(formats) || formats.length === 0) {
+    errors.push(`${where}.timeFormats: a timestamp needs at least one format (${supported})`);
+    return [];
+  }
+  const out: TimeFormat[] = [];
+  for (const f of formats) {
+    if (typeof f === 'string' && NAMED_TIME_FORMATS.includes(f as NamedTimeFormat)) out.push(f);
+    else if (typeof f === 'string' && isStrftimePattern(f)) {
+      try {
+        compileStrftime(f);
+        out.push(f);
+      } catch (err) {
+        errors.push(`${where}.timeFormats: ${JSON.stringify(f)}: ${(err as Error).message}`);
+      }
+    } else errors.push(`${where}.timeFormats: unsupported format ${JSON.stringify(f)} (supported: ${supported})`);
+  }
+  return out;
+}
+
+function compileValidation(v: unknown, type: PantherType, where: string, errors: string[]): ValueValidation | undefined {
+  if (v === undefined) return undefined;
+  if (type !== 'string') { errors.push(`${where}: only string values take validate`); return undefined; }
+  if (!isPlainObject(v)) { errors.push(`${where}: must be a map (allow, deny, ip, cidr)`); return undefined; }
+  unknownKeys(v, ['allow', 'deny', 'ip', 'cidr'], where, errors);
+  const list = (key: 'allow' | 'deny'): string[] | undefined => {
+    const x = v[key];
+    if (x === undefined) return undefined;
+    if (!Array.isArray(x) || x.some((e) => typeof e !== 'string')) { errors.push(`${where}.${key}: must be a list of strings`); return undefined; }
+    return x as string[];
+  };
+  const family = (key: 'ip' | 'cidr'): IpFamily | undefined => {
+    const x = v[key];
+    if (x === undefined) return undefined;
+    if (!IP_FAMILIES.includes(x as IpFamily)) { errors.push(`${where}.${key}: must be one of ${IP_FAMILIES.join(', ')} (got ${JSON.stringify(x)})`); return undefined; }
+    return x as IpFamily;
+  };
+  const out: ValueValidation = { allow: list('allow'), deny: list('deny'), ip: family('ip'), cidr: family('cidr') };
+  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as ValueValidation;
 }
 
 function flag(v: unknown, where: string, errors: string[]): boolean {
@@ -175,7 +244,9 @@ function flag(v: unknown, where: string, errors: string[]): boolean {
 
 function unknownKeys(obj: Record<string, unknown>, known: string[], where: string, errors: string[]): void {
   for (const k of Object.keys(obj)) {
-    if (!known.includes(k)) errors.push(`${where === '' ? '' : `${where}.`}${k}: not supported (known keys: ${known.join(', ')})`);
+    if (known.includes(k)) continue;
+    const at = `${where === '' ? '' : `${where}.`}${k}`;
+    errors.push(UNSUPPORTED[k] !== undefined ? `${at}: ${UNSUPPORTED[k]}` : `${at}: not supported (known keys: ${known.join(', ')})`);
   }
 }
 

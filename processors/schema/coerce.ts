@@ -3,9 +3,11 @@
  * takes the decoded JSON value and returns the normalized value, ABSENT (Panther treats `null`,
  * `""` and empty arrays/maps as not there), or a Failure naming what is wrong.
  */
-import type { FieldSpec, TimeFormat, ValueSpec } from '../../core/panther/schema';
+import net from 'node:net';
+import type { FieldSpec, IpFamily, TimeFormat, ValueSpec, ValueValidation } from '../../core/panther/schema';
 import { pantherFieldName } from '../../core/panther/names';
-import { stringifyLossless } from '../../core/json-lossless';
+import { compileStrftime, isStrftimePattern } from '../../core/panther/strftime';
+import { mayHoldUnsafeInteger, parseLossless, stringifyLossless } from '../../core/json-lossless';
 import { formatPantherTime, rfc3339ToPantherTime } from '../../core/time';
 
 export const ABSENT: unique symbol = Symbol('absent');
@@ -43,9 +45,24 @@ const BOOL_TEXT: Record<string, boolean> = {
   0: false, f: false, F: false, false: false, FALSE: false, False: false,
 };
 
+/** A field's coercion: its value's, and a value `validate` rejects fails a required field. */
+export function compileField(spec: FieldSpec, options: CoerceOptions): Coerce {
+  const coerce = compileValue(spec, options);
+  if (spec.validate === undefined || !spec.required) return coerce;
+  return (v) => {
+    const c = coerce(v);
+    return c === ABSENT && !isEmptyContainer(v) ? new Failure('', `rejected by validate: ${show(v)}`) : c;
+  };
+}
+
 export function compileValue(spec: ValueSpec, options: CoerceOptions): Coerce {
+  const coerce = compileType(spec, options);
+  return spec.embeddedJson === true ? embeddedJson(coerce) : coerce;
+}
+
+function compileType(spec: ValueSpec, options: CoerceOptions): Coerce {
   switch (spec.type) {
-    case 'string': return coerceString;
+    case 'string': return spec.validate === undefined ? coerceString : validated(spec.validate);
     case 'smallint':
     case 'int': return integer(INT_RANGES[spec.type][0], INT_RANGES[spec.type][1], spec.type);
     case 'bigint': return coerceBigint;
@@ -56,6 +73,49 @@ export function compileValue(spec: ValueSpec, options: CoerceOptions): Coerce {
     case 'array': return array(compileValue(spec.element!, options));
     case 'object': return object(spec.fields!, options);
   }
+}
+
+/** A string value of an `isEmbeddedJSON` field is the JSON text of the value. */
+function embeddedJson(coerce: Coerce): Coerce {
+  return (v) => {
+    if (typeof v !== 'string') return coerce(v);
+    let parsed: unknown;
+    try {
+      parsed = mayHoldUnsafeInteger(v) ? parseLossless(v) : JSON.parse(v);
+    } catch {
+      return new Failure('', `not embedded JSON: ${show(v)}`);
+    }
+    return parsed === null || parsed === '' ? ABSENT : coerce(parsed);
+  };
+}
+
+/** A string checked by `validate`: a value it rejects is absent, as in Panther. */
+function validated(rule: ValueValidation): Coerce {
+  const allow = rule.allow && new Set(rule.allow);
+  const deny = rule.deny && new Set(rule.deny);
+  return (v) => {
+    const s = coerceString(v);
+    if (typeof s !== 'string') return s;
+    if (allow !== undefined && !allow.has(s)) return ABSENT;
+    if (deny !== undefined && deny.has(s)) return ABSENT;
+    if (rule.ip !== undefined && !ipOf(rule.ip, s)) return ABSENT;
+    if (rule.cidr !== undefined && !cidrOf(rule.cidr, s)) return ABSENT;
+    return s;
+  };
+}
+
+function ipOf(family: IpFamily, s: string): boolean {
+  const v = net.isIP(s);
+  return family === 'any' ? v !== 0 : v === (family === 'ipv4' ? 4 : 6);
+}
+
+function cidrOf(family: IpFamily, s: string): boolean {
+  const slash = s.indexOf('/');
+  if (slash < 0 || !/^\d{1,3}$/.test(s.slice(slash + 1))) return false;
+  const v = net.isIP(s.slice(0, slash));
+  const bits = Number(s.slice(slash + 1));
+  if (v === 0 || bits > (v === 4 ? 32 : 128)) return false;
+  return family === 'any' || v === (family === 'ipv4' ? 4 : 6);
 }
 
 function coerceString(v: unknown): unknown {
@@ -113,30 +173,59 @@ function coerceJson(v: unknown): unknown {
   return isEmptyContainer(v) ? ABSENT : v;
 }
 
-const UNIX_SCALE: Record<Exclude<TimeFormat, 'rfc3339'>, number> = { unix: 9, unix_ms: 6, unix_us: 3, unix_ns: 0 };
+const UNIX_SCALE: Record<string, number> = { unix: 9, unix_ms: 6, unix_us: 3, unix_ns: 0 };
+
+/** A value to Panther time by one format, or undefined when it does not fit. */
+type TimeReader = (v: unknown) => string | undefined;
+
+function timeReader(format: TimeFormat): TimeReader {
+  if (format === 'rfc3339') return (v) => (typeof v === 'string' ? rfc3339ToPantherTime(v) : undefined);
+  if (format === 'unix_auto') return (v) => unixTime(v, undefined);
+  if (isStrftimePattern(format)) {
+    const read = compileStrftime(format);
+    return (v) => {
+      const nanos = typeof v === 'string' ? read(v) : undefined;
+      return nanos === undefined ? undefined : formatPantherTime(nanos);
+    };
+  }
+  const zeros = UNIX_SCALE[format];
+  return (v) => unixTime(v, zeros);
+}
 
 function timestamp(formats: readonly TimeFormat[]): Coerce {
-  const expected = `not ${formats.map((f) => (f === 'rfc3339' ? 'RFC3339' : f)).join(' or ')}`;
+  const expected = `not ${formats.map((f) => (f === 'rfc3339' ? 'RFC3339' : isStrftimePattern(f) ? JSON.stringify(f) : f)).join(' or ')}`;
   if (formats.length === 1 && formats[0] === 'rfc3339') {
     return (v) => (typeof v === 'string' ? rfc3339ToPantherTime(v) : undefined) ?? new Failure('', `${expected}: ${show(v)}`);
   }
+  const readers = formats.map(timeReader);
   return (v) => {
-    for (const f of formats) {
-      const out = f === 'rfc3339' ? (typeof v === 'string' ? rfc3339ToPantherTime(v) : undefined) : unixTime(v, UNIX_SCALE[f]);
+    for (const read of readers) {
+      const out = read(v);
       if (out !== undefined) return out;
     }
     return new Failure('', `${expected}: ${show(v)}`);
   };
 }
 
-/** Epoch seconds/ms/us/ns (number or numeric string) to Panther time, with exact decimal digits. */
-function unixTime(v: unknown, zerosToNanos: number): string | undefined {
+/**
+ * Epoch seconds/ms/us/ns (number or numeric string) to Panther time, with exact decimal digits.
+ * `zerosToNanos` undefined (`unix_auto`): the unit follows from the magnitude of the whole part,
+ * seconds below 10^11 (up to the year 5138), then milliseconds, microseconds, nanoseconds from
+ * 10^11, 10^14 and 10^17.
+ */
+function unixTime(v: unknown, zerosToNanos: number | undefined): string | undefined {
   const text = typeof v === 'number' || typeof v === 'bigint' ? String(v) : typeof v === 'string' ? v.trim() : '';
   const m = DECIMAL_TEXT.exec(text);
   if (m === null) return undefined;
   const [whole, frac = ''] = text.split('.');
-  const nanos = BigInt(whole + frac.padEnd(zerosToNanos, '0').slice(0, zerosToNanos));
+  const zeros = zerosToNanos ?? autoZeros(whole.replace(/^-?0*/, '').length);
+  const nanos = BigInt(whole + frac.padEnd(zeros, '0').slice(0, zeros));
   return formatPantherTime(nanos);
+}
+
+/** `unix_auto`: digits of the whole part → zeros to nanoseconds. */
+function autoZeros(digits: number): number {
+  return digits <= 11 ? 9 : digits <= 14 ? 6 : digits <= 17 ? 3 : 0;
 }
 
 function array(element: Coerce): Coerce {
@@ -160,7 +249,7 @@ interface CompiledField {
 }
 
 function object(fields: readonly FieldSpec[], options: CoerceOptions): Coerce {
-  const compiled: CompiledField[] = fields.map((spec) => ({ spec, coerce: compileValue(spec, options) }));
+  const compiled: CompiledField[] = fields.map((spec) => ({ spec, coerce: compileField(spec, options) }));
   const known = new Set(fields.map((f) => f.name));
   return (v) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return new Failure('', `not an object: ${show(v)}`);

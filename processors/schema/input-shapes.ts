@@ -200,7 +200,9 @@ const MAX_VARIANTS = 32;
  */
 function fastCheck(spec: FieldSpec, a: string, x: string): string | undefined {
   switch (spec.type) {
-    case 'string': return `typeof ${a} === 'string' && ${a} !== '' && (${x} = ${a}, true)`;
+    case 'string':
+      if (spec.validate !== undefined) return undefined;
+      return `typeof ${a} === 'string' && ${a} !== '' && (${x} = ${a}, true)`;
     case 'boolean': return `typeof ${a} === 'boolean' && (${x} = ${a}, true)`;
     // `| 0` keeps exactly the 32-bit integers.
     case 'int': return `typeof ${a} === 'number' && (${a} | 0) === ${a} && (${x} = ${a}, true)`;

@@ -11,7 +11,7 @@ import { pantherFieldName } from '../../core/panther/names';
 import { bundledSchemaPath, loadPantherSchema, type PantherSchema } from '../../core/panther/schema';
 import type { LogRecord, RecordFailure } from '../../core/record';
 import { formatPantherTime } from '../../core/time';
-import { ABSENT, compileValue, Failure, isEmptyContainer, setOwn, type Coerce } from './coerce';
+import { ABSENT, compileField, Failure, isEmptyContainer, setOwn, type Coerce } from './coerce';
 import type { SchemaProcessorConfig } from './config';
 import { InputShapes } from './input-shapes';
 import { nextRowId } from './row-id';
@@ -44,7 +44,7 @@ export class SchemaProcessor implements Processor {
     this.schema = loadPantherSchema(config.schema_file ?? bundledSchemaPath());
     const fields = this.schema.fields;
     this.keepUnknown = config.unknown_fields === 'keep';
-    this.coercers = fields.map((f) => compileValue(f, { keepUnknown: this.keepUnknown }));
+    this.coercers = fields.map((f) => compileField(f, { keepUnknown: this.keepUnknown }));
     this.outNames = fields.map((f) => f.outName);
     this.names = fields.map((f) => f.name);
     fields.forEach((f, i) => this.index.set(f.name, i));

@@ -203,8 +203,8 @@ fields:
       assert.throws(() => parsePantherSchema(bad, 'bad.yml'), (err: Error) => {
         assert.deepEqual(err.message.split('\n'), [
           'bad.yml: fields.a.type: must be one of string, int, smallint, bigint, float, boolean, timestamp, json, array, object (got "strng")',
-          'bad.yml: fields.b.timeFormats: a timestamp needs at least one format (rfc3339, unix, unix_ms, unix_us, unix_ns)',
-          'bad.yml: fields[2].colour: not supported (known keys: name, type, required, description, timeFormats, timeFormat, isEventTime, indicators, element, fields)',
+          'bad.yml: fields.b.timeFormats: a timestamp needs at least one format (rfc3339, unix, unix_ms, unix_us, unix_ns, unix_auto, or a strftime pattern such as "%Y-%m-%d %H:%M:%S")',
+          'bad.yml: fields[2].colour: not supported (known keys: name, required, isEventTime, type, description, timeFormats, timeFormat, indicators, validate, isEmbeddedJSON, element, fields)',
           'bad.yml: fields.c.indicators: unknown indicator "phone" (known: ip, net_addr, domain, hostname, url, trace_id, username, email, aws_arn, aws_account_id, aws_instance_id, aws_tag, md5, sha1, sha256, mac)',
         ]);
         return true;
