@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { claimStateLock, type StateLock } from '../../core/state-lock';
 import { RetryableError } from '../../core/errors';
 import type { Compression, RequestBody, Encoding } from './encoding';
 
@@ -27,6 +28,8 @@ export interface QueueEntry {
 const NAME = /^(\d{16})-(\d+)\.(proto|json)(\.gz)?$/;
 const TMP_PREFIX = '.tmp-';
 
+const LOCK_FILE = '.lock';
+
 export class DiskQueue {
   private entries: QueueEntry[] = [];
   private readonly claimed = new Set<number>();
@@ -34,11 +37,14 @@ export class DiskQueue {
   private nextSeq = 1;
   private wakers: (() => void)[] = [];
 
+  private lock: StateLock | undefined;
+
   constructor(readonly dir: string, private readonly maxBytes: number, private readonly component: string) {}
 
-  /** Creates the directory, drops torn temporary files, and indexes what a previous run left. */
+  /** Creates and claims the directory, drops torn temporary files, and indexes what a previous run left. */
   async open(): Promise<void> {
     await fs.promises.mkdir(this.dir, { recursive: true });
+    this.lock = claimStateLock(path.join(this.dir, LOCK_FILE), 'this directory');
     for (const name of await fs.promises.readdir(this.dir)) {
       if (name.startsWith(TMP_PREFIX)) {
         await fs.promises.rm(path.join(this.dir, name), { force: true });
@@ -139,6 +145,11 @@ export class DiskQueue {
 
   read(entry: QueueEntry): Promise<Buffer> {
     return fs.promises.readFile(entry.file);
+  }
+
+  /** Lets another process use the directory; what is queued stays for it. */
+  close(): void {
+    this.lock?.release();
   }
 
   /** The batch was delivered: forget it. */

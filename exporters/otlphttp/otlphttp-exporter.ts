@@ -147,6 +147,7 @@ export class OtlpHttpExporter implements Exporter {
       this.transport?.close();
     }
     const queue = this.queue;
+    queue?.close();
     if (queue && queue.length > 0) {
       this.logger.info(`${queue.length} batches (${queue.records} records) remain in the on-disk queue ${queue.dir}; they are sent at the next start`);
     }

@@ -15,6 +15,7 @@ import { logTypeFolder } from '../../core/panther/names';
 import { encodingsFor, type LogRecord, type RecordFailure } from '../../core/record';
 import type { PantherExporterConfig } from './config';
 import { PantherRecordEncoder, splitKey } from './encoder';
+import { claimStateLock, type StateLock } from '../../core/state-lock';
 import { mkdirDurable, recoverStaging, STAGING_DIR, StagingFile } from './staging';
 
 const gzip = promisify(zlib.gzip);
@@ -42,6 +43,7 @@ export class PantherExporter implements Exporter {
   private readonly folders = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private lock: StateLock | undefined;
   private state: 'new' | 'started' | 'stopped' = 'new';
   private pending: PendingCommit[] = [];
   private flushQueued = false;
@@ -61,6 +63,8 @@ export class PantherExporter implements Exporter {
   async start(): Promise<void> {
     if (this.state !== 'new') return;
     await mkdirDurable(path.join(this.root, STAGING_DIR));
+    // Beside the staging directory, not in it: the directory holds staged files only.
+    this.lock = claimStateLock(path.join(this.root, '.lock'), `panther directory ${this.root}`);
     const report = await recoverStaging(this.root);
     if (report.recovered > 0) {
       this.ctx.logger.warn(`${this.root}: completed ${report.recovered} file(s) left by a previous run; ${report.droppedBytes} unacknowledged bytes of torn writes dropped`);
@@ -240,9 +244,13 @@ export class PantherExporter implements Exporter {
     this.state = 'stopped';
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.serially(async () => {
-      for (const [key, file] of [...this.files]) await this.complete(key, file);
-    });
+    try {
+      await this.serially(async () => {
+        for (const [key, file] of [...this.files]) await this.complete(key, file);
+      });
+    } finally {
+      this.lock?.release();
+    }
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { claimStateLock, type StateLock } from '../../core/state-lock';
 
 export interface Checkpoint {
   /** First bytes of the file (decompressed for archives), base64. */
@@ -30,6 +31,7 @@ interface StoredFile {
 }
 
 export class CheckpointStore {
+  private lock: StateLock | undefined;
   readonly file: string;
   private writing: Promise<void> | undefined;
   private dirty = false;
@@ -42,6 +44,8 @@ export class CheckpointStore {
 
   /** Reads the checkpoints; none when the file does not exist yet. Throws a one-line error when unreadable. */
   load(): Checkpoint[] {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    this.lock ??= claimStateLock(`${this.file}.lock`, `checkpoints ${this.file}`);
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
@@ -66,6 +70,12 @@ export class CheckpointStore {
   }
 
   /** Waits for pending writes; rejects with the last write error, if any. */
+  /** After the last flush: lets another process take these checkpoints over. */
+  close(): void {
+    this.lock?.release();
+    this.lock = undefined;
+  }
+
   async flush(): Promise<void> {
     if (this.dirty || this.writing) await this.save();
     if (this.failure !== undefined) throw this.failure;

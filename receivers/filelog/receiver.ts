@@ -97,6 +97,7 @@ export class FilelogReceiver implements Receiver {
     } catch (err) {
       this.ctx.logger.error(`checkpoints not saved: ${errorMessage(err)}`);
     }
+    this.store?.close();
     for (const f of this.files) f.closeFd();
     this.resolveDone();
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CreateContext } from '../../../core/component';
@@ -9,6 +10,7 @@ import type { PantherExporterConfig } from '../../../exporters/panther/config';
 import { PantherExporter } from '../../../exporters/panther/panther-exporter';
 import { PantherLines, toPantherLine } from '../../../exporters/panther/serialize';
 import { stringifyLossless } from '../../../core/json-lossless';
+import type { StateLock } from '../../../core/state-lock';
 import { completeGzipLength, STAGING_DIR } from '../../../exporters/panther/staging';
 import { PANTHER_TIME, parserCases, ROW_ID } from '../../processors/schema/helpers';
 import { startService, tmpDir } from '../../support/service';
@@ -234,7 +236,10 @@ service:
     const first = exporter(dir);
     await first.start();
     for (let i = 0; i < 5; i++) assert.equal((await first.export([record('2024-01-01 10', i)])).kind, 'success');
-    // Simulate kill -9: no shutdown. Then a torn write of a sixth batch that was never acknowledged.
+    // Simulate kill -9: no shutdown, and the lock left naming a process that is gone. Then a torn
+    // write of a sixth batch that was never acknowledged.
+    (first as unknown as { lock: StateLock }).lock.release();
+    fs.writeFileSync(path.join(dir, '.lock'), `${deadPid()}\n`);
     const [staged] = listFiles(path.join(dir, STAGING_DIR));
     const stagedPath = path.join(dir, STAGING_DIR, staged);
     const good = fs.statSync(stagedPath).size;
@@ -263,3 +268,8 @@ service:
     assert.equal(completeGzipLength(Buffer.alloc(0)), 0);
   });
 });
+
+/** The pid of a process that has exited and been reaped. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
