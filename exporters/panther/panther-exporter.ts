@@ -64,7 +64,7 @@ export class PantherExporter implements Exporter {
     if (this.state !== 'new') return;
     await mkdirDurable(path.join(this.root, STAGING_DIR));
     // Beside the staging directory, not in it: the directory holds staged files only.
-    this.lock = claimStateLock(path.join(this.root, '.lock'), `panther directory ${this.root}`);
+    this.lock = claimStateLock(path.join(this.root, '.lock'), `exporters.${this.ctx.id}.directory: ${this.root}`);
     const report = await recoverStaging(this.root);
     if (report.recovered > 0) {
       this.ctx.logger.warn(`${this.root}: completed ${report.recovered} file(s) left by a previous run; ${report.droppedBytes} unacknowledged bytes of torn writes dropped`);

@@ -38,14 +38,14 @@ export class CheckpointStore {
   private failure: unknown;
 
   /** `snapshot` returns the current checkpoints; it is called when a write starts. */
-  constructor(directory: string, receiverId: string, private readonly snapshot: () => Checkpoint[]) {
+  constructor(directory: string, private readonly receiverId: string, private readonly snapshot: () => Checkpoint[]) {
     this.file = path.join(path.resolve(directory), `${receiverId.replace(/[^A-Za-z0-9_.-]/g, '_')}.checkpoints.json`);
   }
 
   /** Reads the checkpoints; none when the file does not exist yet. Throws a one-line error when unreadable. */
   load(): Checkpoint[] {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    this.lock ??= claimStateLock(`${this.file}.lock`, `checkpoints ${this.file}`);
+    this.lock ??= claimStateLock(`${this.file}.lock`, `receivers.${this.receiverId}.storage: checkpoints ${this.file}`);
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
