@@ -19,6 +19,12 @@ export interface CreateContext {
   /** Process data directory (checkpoints, queues) from the process settings. Relative paths in
    *  component configs are relative to the working directory, as in the OpenTelemetry Collector. */
   readonly dataDir: string;
+  /**
+   * Aborted when the service begins to shut down, before receivers drain: a component that holds
+   * records back for later (a batch waiting for its flush interval) sends them now, or the
+   * receivers' drain would wait for it. Absent where no service runs the component.
+   */
+  readonly stopping?: AbortSignal;
 }
 
 export interface Lifecycle {

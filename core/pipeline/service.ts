@@ -35,6 +35,8 @@ export class Service {
   private readonly exporters = new Map<string, ExporterHandle>();
   private readonly pools: WorkerPool[] = [];
   private readonly abort = new AbortController();
+  /** Fired when shutdown begins (see CreateContext.stopping). */
+  private readonly stopping = new AbortController();
   private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
 
   constructor(private readonly config: ServiceConfig, private readonly options: ServiceOptions) {
@@ -92,6 +94,7 @@ export class Service {
   async shutdown(deadlineMs: number): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
+    this.stopping.abort();
     const timer = setTimeout(() => this.abort.abort(), deadlineMs);
     try {
       await Promise.allSettled([...this.receivers.values()].map((r) => r.shutdown()));
@@ -151,6 +154,7 @@ export class Service {
       logger: this.options.logger.child(id),
       telemetry: this.telemetry.forComponent(kind, id),
       dataDir: this.options.dataDir,
+      stopping: this.stopping.signal,
     };
   }
 }

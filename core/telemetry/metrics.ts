@@ -2,7 +2,7 @@
  * Self-observability: per-component counters with fixed label sets, in a registry owned by the
  * service (not prom-client's global one, so several services can live in one test process).
  */
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 export interface ComponentTelemetry {
   /** Records a receiver read from its input. */
@@ -17,12 +17,16 @@ export interface ComponentTelemetry {
   failed(n: number): void;
   /** A component-specific counter, labelled with this component's id. */
   counter(name: string, help: string): { inc(n?: number): void };
+  /** A component-specific gauge, labelled with this component's id, read from `read` at each scrape. */
+  gauge(name: string, help: string, read: () => number): void;
 }
 
 export class Telemetry {
   readonly registry = new Registry();
   private readonly counters: Record<string, Counter<'kind' | 'component'>>;
   private readonly extra = new Map<string, Counter<'component'>>();
+  /** Per gauge name, what each component reports: read when scraped, so nothing updates it per record. */
+  private readonly gauges = new Map<string, Map<string, () => number>>();
   readonly deadLettered: Counter<'pipeline'>;
 
   constructor() {
@@ -62,6 +66,20 @@ export class Telemetry {
           this.extra.set(full, c);
         }
         return c.labels(component);
+      },
+      gauge: (name, help, read) => {
+        const full = `teleport_otel_${name}`;
+        let readers = this.gauges.get(full);
+        if (!readers) {
+          const byComponent = new Map<string, () => number>();
+          readers = byComponent;
+          this.gauges.set(full, byComponent);
+          new Gauge({
+            name: full, help, labelNames: ['component'], registers: [this.registry],
+            collect() { for (const [c, r] of byComponent) this.labels(c).set(r()); },
+          });
+        }
+        readers.set(component, read);
       },
     };
   }

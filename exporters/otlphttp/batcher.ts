@@ -54,8 +54,17 @@ export class Batcher {
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  /** Shutting down: waiting records go out without waiting for the flush interval. */
+  private draining = false;
 
   constructor(private readonly options: BatcherOptions, private readonly dispatch: Dispatch) {}
+
+  /** From now on, sends what waits as soon as a sender is free: the service is shutting down. */
+  drain(): void {
+    this.draining = true;
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    this.pump();
+  }
 
   /** Records waiting for a dispatcher (for tests and progress). */
   get queued(): number {
@@ -90,7 +99,7 @@ export class Batcher {
   private pump(): void {
     while (!this.closed && this.active < this.options.concurrency && this.waitingRecords > 0) {
       const full = this.waitingRecords >= this.options.maxBatchSize;
-      const due = this.options.flushIntervalMs === 0 || Date.now() - this.oldestSince >= this.options.flushIntervalMs;
+      const due = this.draining || this.options.flushIntervalMs === 0 || Date.now() - this.oldestSince >= this.options.flushIntervalMs;
       if (!full && !due) {
         if (!this.timer) {
           const wait = Math.max(1, this.oldestSince + this.options.flushIntervalMs - Date.now());

@@ -35,7 +35,7 @@ export const otlphttpExporterConfig = {
     default: 2048, min: 1,
   }),
   flush_interval: duration({
-    doc: 'How long a batch smaller than `max_batch_size` may wait for more records before it is sent. `0` sends as soon as a sender is free (records arriving while every sender is busy are still merged), which never holds up the receiver.',
+    doc: 'How long a batch smaller than `max_batch_size` may wait for more records before it is sent. `0` sends as soon as a sender is free (records arriving while every sender is busy are still merged), which never holds up the receiver. At shutdown, waiting records are sent at once.',
     default: '0',
   }),
   retry_on_failure: retryOnFailureField,

@@ -68,6 +68,16 @@ export class OtlpHttpExporter implements Exporter {
       'Records the on-disk queue delivered to the backend.');
     this.queueRejected = ctx.telemetry.counter('otlphttp_queue_rejected_records_total',
       'Records of on-disk queue batches the backend refused permanently (kept under <storage>/rejected).');
+    ctx.stopping?.addEventListener('abort', () => this.batcher.drain(), { once: true });
+    // Read at scrape time: how far behind the backend is, for alerting during an outage.
+    ctx.telemetry.gauge('otlphttp_queue_waiting_records', 'Records waiting in memory for a sender.', () => this.batcher.queued);
+    ctx.telemetry.gauge('otlphttp_queue_capacity_records', 'Records the in-memory queue holds before export calls wait (queue_size x max_batch_size).',
+      () => config.sending_queue.queue_size * config.max_batch_size);
+    if (persistent) {
+      ctx.telemetry.gauge('otlphttp_disk_queue_records', 'Records in the on-disk queue, not yet accepted by the backend.', () => this.queue?.records ?? 0);
+      ctx.telemetry.gauge('otlphttp_disk_queue_bytes', 'Bytes in the on-disk queue.', () => this.queue?.size ?? 0);
+      ctx.telemetry.gauge('otlphttp_disk_queue_capacity_bytes', 'Cap of the on-disk queue (sending_queue.max_size).', () => config.sending_queue.max_size);
+    }
   }
 
   async start(): Promise<void> {

@@ -37,6 +37,8 @@ function relayTelemetry(processor: number): ComponentTelemetry {
   return {
     received: ignore, accepted: ignore, refused: ignore, exported: ignore, failed: ignore,
     counter: (name, help) => ({ inc: (n = 1) => { counters.push({ processor, name, help, n }); } }),
+    // A gauge reads one instance's state; the main thread's instance of the component reports it.
+    gauge: ignore,
   };
 }
 

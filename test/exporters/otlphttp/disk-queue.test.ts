@@ -56,12 +56,16 @@ describe('otlphttp on-disk queue', function () {
     assert.equal(TestReceiver.instances.get('testreceiver')!.checkpoint, 500, 'acknowledged while the backend is down');
     assert.equal(queuedRecords(storage), 500, 'because every record is in the on-disk queue');
     assert.equal(sink.records.length, 0);
+    assert.equal(await metric(service, 'teleport_otel_otlphttp_disk_queue_records'), 500, 'the backlog is visible in /metrics');
+    assert.ok(await metric(service, 'teleport_otel_otlphttp_disk_queue_bytes') > 0);
     sink.clearFault();
     await sink.waitForRecords(500, 10_000);
     await waitUntil(() => queuedRecords(storage) === 0, 5000, 'the queue to empty');
     assert.equal(new Set(uidsOf(sink)).size, 500);
     assert.equal(sink.records.length, 500, 'none twice');
     assert.equal(await metric(service, 'teleport_otel_otlphttp_queue_sent_records_total'), 500);
+    assert.equal(await metric(service, 'teleport_otel_otlphttp_disk_queue_records'), 0);
+    assert.equal(await metric(service, 'teleport_otel_otlphttp_disk_queue_bytes'), 0);
   });
 
   it('holds the receiver back when the queue is full, then drains', async () => {

@@ -170,9 +170,26 @@ describe('otlphttp faults (in-memory queue)', function () {
     assert.ok(sink.requests.every((r) => r.status === 503), 'nothing was accepted');
     const growthMb = (after.heapUsed - before.heapUsed) / 1024 / 1024;
     assert.ok(growthMb < 40, `heap stayed flat while retrying (${growthMb.toFixed(1)} MB)`);
+    assert.equal(await metric(service, 'teleport_otel_otlphttp_queue_capacity_records'), 1000, 'queue_size x max_batch_size');
     sink.clearFault();
     await service.drained();
     assert.equal(receiver.checkpoint, n);
     assert.equal(new Set(uidsOf(sink)).size, n);
+  });
+
+  it('shows the records waiting for a sender in /metrics', async () => {
+    service = await startService(pipeline(sink, dir, {
+      lines: syntheticLines(30, 'w'), batchSize: 30, concurrency: 1, exporter: 'max_batch_size: 1000\nflush_interval: 1h',
+    }));
+    let waiting = 0;
+    for (let i = 0; i < 100 && waiting !== 30; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      waiting = await metric(service, 'teleport_otel_otlphttp_queue_waiting_records');
+    }
+    assert.equal(waiting, 30);
+    assert.equal(sink.records.length, 0, 'held for the flush interval');
+    await service.shutdown(5000);
+    assert.equal(sink.records.length, 30, 'and flushed at shutdown');
+    assert.equal(await metric(service, 'teleport_otel_otlphttp_queue_waiting_records'), 0);
   });
 });
