@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { generateFile, repoRoot } from './lib/generate';
-import { measure, report, type Measurement } from './lib/measure';
+import { measure, NODE_FLAGS, report, type Measurement } from './lib/measure';
 
 const events = Number(process.argv[2] ?? 1_000_000);
 const dir = path.join(repoRoot(), 'bench', 'out');
@@ -71,7 +71,7 @@ function deadLettered(name: string): number {
 
 function sdkPath(url: string, paced: boolean): Measurement & { emitted: number } {
   const args = [path.join(__dirname, 'otlphttp-sdk.js'), input, `${url}/v1/logs`, ...(paced ? ['paced'] : [])];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
   if (!line || r.status !== 0) throw new Error(`sdk path failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return { name: paced ? 'SDK path, reader held back' : 'SDK path (LoggerProvider+Batch)', events, ...(JSON.parse(line.slice(6)) as Omit<Measurement, 'name' | 'events'> & { emitted: number }) };

@@ -1,6 +1,9 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 'use strict';
 // Thin launcher: the CLI is compiled from core/cli.ts by `npm ci` (prepare) or `npm run build`.
+// --max-semi-space-size=32 (in the shebang, `npm start` and the Docker image): a batch's records die
+// young, and a young generation that holds a few batches keeps them from being promoted; about 7-14%
+// less CPU on main-thread pipelines (bench/panther.ts), none on the floor.
 const path = require('node:path');
 const fs = require('node:fs');
 const entry = path.join(__dirname, '..', 'dist', 'core', 'cli', 'main.js');

@@ -38,9 +38,15 @@ export function parseResult(name: string, stdout: string, status: number | null,
   return JSON.parse(line.slice(6)) as Result;
 }
 
+/**
+ * V8 flags of every measured process, the floor and peers included: the ones teleport-otel ships
+ * with (bin/teleport-otel.js, `npm start`, the Docker image). The floor gains nothing from them.
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** Runs `script args...` (default: bench/lib/child.js, the floor and the CLI) and reads its result. */
 export function measure(name: string, events: number, args: string[], script = path.join(__dirname, 'child.js')): Measurement {
-  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { name, events, ...parseResult(name, r.stdout, r.status, r.stderr) };
 }
 
