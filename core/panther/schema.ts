@@ -75,13 +75,10 @@ const VALUE_KEYS = ['type', 'description', 'timeFormats', 'timeFormat', 'indicat
 const FIELD_KEYS = ['name', 'required', 'isEventTime', ...VALUE_KEYS];
 const ELEMENT_KEYS = VALUE_KEYS;
 /** Panther schema features this processor does not implement: named, so the error says so. */
+const TRANSFORMATIONS = ['copy', 'rename', 'concat', 'split', 'mask'];
 const UNSUPPORTED: Record<string, string> = {
   parser: 'non-JSON parsers (csv, fastmatch, regex, script) are not supported: the schema processor reads JSON events',
-  copy: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
-  rename: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
-  concat: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
-  split: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
-  mask: "Panther's field transformations (copy, rename, concat, split, mask) are not supported",
+  ...Object.fromEntries(TRANSFORMATIONS.map((k) => [k, `Panther's field transformations (${TRANSFORMATIONS.join(', ')}) are not supported`])),
 };
 
 /** The Teleport schema shipped in `schemas/`, found from wherever the code was compiled to. */
