@@ -122,8 +122,7 @@ function readToken(t: Token, text: string, at: number, p: Parts): number {
       return end;
     }
     case 'names': {
-      const lower = text.slice(at).toLowerCase();
-      const i = t.names.findIndex((name) => lower.startsWith(name.toLowerCase()));
+      const i = t.names.findIndex((name) => text.slice(at, at + name.length).toLowerCase() === name.toLowerCase());
       if (i < 0) return -1;
       if (t.field === 'month') p.month = i + 1;
       return at + t.names[i].length;

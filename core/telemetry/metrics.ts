@@ -72,8 +72,7 @@ export class Telemetry {
         let readers = this.gauges.get(full);
         if (!readers) {
           const byComponent = new Map<string, () => number>();
-          readers = byComponent;
-          this.gauges.set(full, byComponent);
+          this.gauges.set(full, (readers = byComponent));
           new Gauge({
             name: full, help, labelNames: ['component'], registers: [this.registry],
             collect() { for (const [c, r] of byComponent) this.labels(c).set(r()); },

@@ -45,6 +45,16 @@ export class DiskQueue {
   async open(): Promise<void> {
     await fs.promises.mkdir(this.dir, { recursive: true });
     this.lock = claimStateLock(path.join(this.dir, LOCK_FILE), 'this directory');
+    try {
+      await this.index();
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /** Drops torn temporary files and indexes what a previous run left. */
+  private async index(): Promise<void> {
     for (const name of await fs.promises.readdir(this.dir)) {
       if (name.startsWith(TMP_PREFIX)) {
         await fs.promises.rm(path.join(this.dir, name), { force: true });

@@ -65,7 +65,10 @@ export class PantherExporter implements Exporter {
     await mkdirDurable(path.join(this.root, STAGING_DIR));
     // Beside the staging directory, not in it: the directory holds staged files only.
     this.lock = claimStateLock(path.join(this.root, '.lock'), `exporters.${this.ctx.id}.directory: ${this.root}`);
-    const report = await recoverStaging(this.root);
+    const report = await recoverStaging(this.root).catch((err: unknown) => {
+      this.lock?.release();
+      throw err;
+    });
     if (report.recovered > 0) {
       this.ctx.logger.warn(`${this.root}: completed ${report.recovered} file(s) left by a previous run; ${report.droppedBytes} unacknowledged bytes of torn writes dropped`);
     }

@@ -11,7 +11,7 @@ import type { Service } from '../../../core/pipeline/service';
 import { startService, tmpDir } from '../../support/service';
 import { OtlpSink } from '../../support/otlp-sink';
 import { TestReceiver } from '../../support/test-components';
-import { metric, syntheticLines, waitUntil, yamlList } from './helpers';
+import { metric, syntheticLines, uidsOf, waitUntil, yamlList } from './helpers';
 
 function pipeline(sink: OtlpSink, storage: string, lines: string[], extra = ''): string {
   return `
@@ -35,8 +35,6 @@ function queuedRecords(storage: string): number {
     .map((f) => /^\d{16}-(\d+)\.(proto|json)(\.gz)?$/.exec(f))
     .reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
 }
-
-const uidsOf = (sink: OtlpSink) => sink.records.map((r) => r.attributes['log.record.uid'] as string);
 
 describe('otlphttp on-disk queue', function () {
   this.timeout(30_000);

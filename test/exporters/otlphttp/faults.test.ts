@@ -10,7 +10,7 @@ import type { Service } from '../../../core/pipeline/service';
 import { startService, tmpDir } from '../../support/service';
 import { OtlpSink } from '../../support/otlp-sink';
 import { TestReceiver } from '../../support/test-components';
-import { metric, readOtlpJsonLines, syntheticLines, waitUntil, yamlList } from './helpers';
+import { metric, readOtlpJsonLines, syntheticLines, uidsOf, waitUntil, yamlList } from './helpers';
 
 interface Options {
   lines: string[];
@@ -34,8 +34,6 @@ service:
     logs: {receivers: [testreceiver], exporters: [otlphttp], dead_letter: [file/dead-letter]}
 `;
 }
-
-const uidsOf = (sink: OtlpSink) => sink.records.map((r) => r.attributes['log.record.uid'] as string);
 
 function assertExactlyOnce(sink: OtlpSink, n: number, tag: string): void {
   const uids = uidsOf(sink);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { registry } from '../../../core/registry';
 import type { Service } from '../../../core/pipeline/service';
-import { attributes } from '../../support/otlp-sink';
+import { attributes, type OtlpSink } from '../../support/otlp-sink';
 
 export const SAMPLE_DIR = path.resolve('examples/teleport-log');
 
@@ -65,6 +65,9 @@ export function receiverYaml(files: string[], lines: () => string[]): { id: stri
   }
   return { id: 'testreceiver', yaml: `  testreceiver:\n    batch_size: 50\n    concurrency: 2\n    lines: ${yamlList(lines())}\n` };
 }
+
+/** The `log.record.uid` of every record the sink received, in arrival order. */
+export const uidsOf = (sink: OtlpSink): string[] => sink.records.map((r) => r.attributes['log.record.uid'] as string);
 
 /** Metric value from the service's Prometheus registry (sum over label sets matching `labels`). */
 export async function metric(service: Service, name: string, labels: Record<string, string> = {}): Promise<number> {
