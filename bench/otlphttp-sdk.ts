@@ -3,45 +3,78 @@
  * `LoggerProvider` + `BatchLogRecordProcessor` (default settings) + `OTLPLogExporter` (protobuf,
  * gzip), as an application would use it. Reads like the floor, parses each line, emits one log
  * record (body = the line, severity, event name, uid), then flushes. Prints `BENCH {json}`.
- * `paced`: the reader holds back (awaits forceFlush every 2048 records, the processor's default
- * queue size), so nothing overflows and the figure counts the work of delivering every record.
- * Usage: node otlphttp-sdk.js <file> <logs-url> [paced]
+ * Modes (any of them):
+ * - `paced`: the reader holds back (awaits forceFlush every 2048 records, the processor's default
+ *   queue size), so nothing overflows and the figure counts the work of delivering every record;
+ * - `mapped`: each record carries what the full pipeline's records carry: the events go through
+ *   this project's schema, indicators and ecs processors first (in batches of 512, in process) and
+ *   their attributes (ECS fields, indicators) are emitted with the record; events those
+ *   processors refuse are not emitted. The peer of the full pipeline, record for record.
+ * Usage: node otlphttp-sdk.js <file> <logs-url> [paced] [mapped]
  */
 import fs from 'node:fs';
-import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { decodeRecords } from '../core/decode';
+import { newRecord, type LogRecord } from '../core/record';
+import { silentLogger } from '../core/telemetry/logger';
+import { testTelemetry } from '../core/telemetry/metrics';
+import { EcsProcessor } from '../processors/ecs/ecs-processor';
+import { IndicatorsProcessor } from '../processors/indicators/indicators-processor';
+import { SchemaProcessor } from '../processors/schema/schema-processor';
 
 const SEVERITY: Record<string, [SeverityNumber, string]> = {
   I: [SeverityNumber.INFO, 'INFO'], W: [SeverityNumber.WARN, 'WARN'], E: [SeverityNumber.ERROR, 'ERROR'],
 };
 
-async function run(file: string, url: string, paced: boolean): Promise<void> {
+/** Lines to the records the full pipeline would export: decoded, then schema, indicators, ecs. */
+function mapper(file: string): (lines: string[]) => LogRecord[] {
+  const ctx = (id: string) => ({ id, logger: silentLogger, telemetry: testTelemetry(id), dataDir: '.' });
+  const schema = new SchemaProcessor({ unknown_fields: 'keep', source_label: 'bench', source_id: undefined, schema_file: undefined }, ctx('schema'));
+  const indicators = new IndicatorsProcessor({ schema_file: undefined }, ctx('indicators'));
+  const ecs = new EcsProcessor({ categories_file: undefined, audit_prefix: 'teleport.audit' }, ctx('ecs'));
+  let line = 0;
+  return (lines) => {
+    const observed = BigInt(Date.now()) * 1_000_000n;
+    const records = decodeRecords(lines.map((l) => newRecord(l, { source: file, line: ++line }, observed))).records;
+    return ecs.process(indicators.process(schema.process(records).records).records).records;
+  };
+}
+
+async function run(file: string, url: string, paced: boolean, mapped: boolean): Promise<void> {
   const started = process.hrtime.bigint();
   const exporter = new OTLPLogExporter({ url, compression: 'gzip' as never });
   const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] });
   const logger = provider.getLogger('teleport-otel-bench');
+  const map = mapped ? mapper(file) : undefined;
+  let emitted = 0;
+  const emit = async (line: string, e: Record<string, unknown>, attributes: AnyValueMap) => {
+    const code = typeof e.code === 'string' ? e.code : '';
+    const [severityNumber, severityText] = SEVERITY[code[code.length - 1]] ?? [SeverityNumber.UNSPECIFIED, undefined];
+    logger.emit({
+      timestamp: typeof e.time === 'string' ? new Date(e.time) : undefined,
+      severityNumber, severityText, body: line, eventName: String(e.event ?? ''),
+      attributes: { ...attributes, 'log.record.uid': String(e.uid ?? '') },
+    });
+    emitted++;
+    if (paced && emitted % 2048 === 0) await provider.forceFlush();
+  };
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
   let carry = '';
-  let emitted = 0;
   for (;;) {
     const read = fs.readSync(fd, buf, 0, buf.length, null);
     if (read === 0) break;
     const lines = (carry + buf.toString('utf8', 0, read)).split('\n');
     carry = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line === '') continue;
-      const e = JSON.parse(line) as Record<string, unknown>;
-      const code = typeof e.code === 'string' ? e.code : '';
-      const [severityNumber, severityText] = SEVERITY[code[code.length - 1]] ?? [SeverityNumber.UNSPECIFIED, undefined];
-      logger.emit({
-        timestamp: typeof e.time === 'string' ? new Date(e.time) : undefined,
-        severityNumber, severityText, body: line, eventName: String(e.event ?? ''),
-        attributes: { 'log.record.uid': String(e.uid ?? '') },
-      });
-      emitted++;
-      if (paced && emitted % 2048 === 0) await provider.forceFlush();
+    const nonEmpty = lines.filter((l) => l !== '');
+    if (map) {
+      for (let i = 0; i < nonEmpty.length; i += 512) {
+        for (const r of map(nonEmpty.slice(i, i + 512))) await emit(r.raw, r.event!, r.attributes as AnyValueMap);
+      }
+    } else {
+      for (const line of nonEmpty) await emit(line, JSON.parse(line) as Record<string, unknown>, {});
     }
     // Let the processor's timer and sockets run between chunks, as an application's event loop would.
     await new Promise((r) => setImmediate(r));
@@ -54,4 +87,5 @@ async function run(file: string, url: string, paced: boolean): Promise<void> {
   process.stdout.write(`BENCH ${JSON.stringify({ wallMs, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssMb: usage.maxRSS / 1024, code: 0, emitted })}\n`);
 }
 
-void run(process.argv[2], process.argv[3], process.argv[4] === 'paced');
+const modes = new Set(process.argv.slice(4));
+void run(process.argv[2], process.argv[3], modes.has('paced'), modes.has('mapped'));
