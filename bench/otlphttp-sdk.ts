@@ -12,7 +12,6 @@
  *   processors refuse are not emitted. The peer of the full pipeline, record for record.
  * Usage: node otlphttp-sdk.js <file> <logs-url> [paced] [mapped]
  */
-import fs from 'node:fs';
 import { SeverityNumber, type AnyValueMap } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
@@ -23,6 +22,7 @@ import { testTelemetry } from '../core/telemetry/metrics';
 import { EcsProcessor } from '../processors/ecs/ecs-processor';
 import { IndicatorsProcessor } from '../processors/indicators/indicators-processor';
 import { SchemaProcessor } from '../processors/schema/schema-processor';
+import { linesByChunk } from './lib/lines';
 
 const SEVERITY: Record<string, [SeverityNumber, string]> = {
   I: [SeverityNumber.INFO, 'INFO'], W: [SeverityNumber.WARN, 'WARN'], E: [SeverityNumber.ERROR, 'ERROR'],
@@ -60,26 +60,17 @@ async function run(file: string, url: string, paced: boolean, mapped: boolean): 
     emitted++;
     if (paced && emitted % 2048 === 0) await provider.forceFlush();
   };
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let carry = '';
-  for (;;) {
-    const read = fs.readSync(fd, buf, 0, buf.length, null);
-    if (read === 0) break;
-    const lines = (carry + buf.toString('utf8', 0, read)).split('\n');
-    carry = lines.pop() ?? '';
-    const nonEmpty = lines.filter((l) => l !== '');
+  for (const lines of linesByChunk(file)) {
     if (map) {
-      for (let i = 0; i < nonEmpty.length; i += 512) {
-        for (const r of map(nonEmpty.slice(i, i + 512))) await emit(r.raw, r.event!, r.attributes as AnyValueMap);
+      for (let i = 0; i < lines.length; i += 512) {
+        for (const r of map(lines.slice(i, i + 512))) await emit(r.raw, r.event!, r.attributes as AnyValueMap);
       }
     } else {
-      for (const line of nonEmpty) await emit(line, JSON.parse(line) as Record<string, unknown>, {});
+      for (const line of lines) await emit(line, JSON.parse(line) as Record<string, unknown>, {});
     }
     // Let the processor's timer and sockets run between chunks, as an application's event loop would.
     await new Promise((r) => setImmediate(r));
   }
-  fs.closeSync(fd);
   await provider.forceFlush();
   await provider.shutdown();
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
