@@ -51,23 +51,7 @@ export class OtlpProtoEncoder extends ProtoWriter {
 
   encode(records: readonly LogRecord[]): Buffer {
     this.pos = 0;
-    if (records.length > 0) {
-      // Most batches hold one cluster: group (allocating) only when a second one shows up.
-      const first = clusterNameOf(records[0]);
-      let groups: Map<string | undefined, LogRecord[]> | undefined;
-      for (let i = 1; i < records.length; i++) {
-        const cluster = clusterNameOf(records[i]);
-        if (groups === undefined) {
-          if (cluster === first) continue;
-          groups = new Map([[first, records.slice(0, i)]]);
-        }
-        let group = groups.get(cluster);
-        if (!group) groups.set(cluster, (group = []));
-        group.push(records[i]);
-      }
-      if (groups === undefined) this.resourceLogs(first, records);
-      else for (const [cluster, group] of groups) this.resourceLogs(cluster, group);
-    }
+    for (const [cluster, group] of byCluster(records, clusterNameOf)) this.resourceLogs(cluster, group);
     // A copy: the scratch buffer is reused by the next call while this body may still be in flight.
     return this.copyOut();
   }
@@ -98,22 +82,7 @@ export class OtlpProtoEncoder extends ProtoWriter {
    */
   assemble(parts: readonly { cluster: string | undefined; logRecord: Uint8Array }[]): Buffer {
     this.pos = 0;
-    if (parts.length > 0) {
-      const first = parts[0].cluster;
-      let groups: Map<string | undefined, { cluster: string | undefined; logRecord: Uint8Array }[]> | undefined;
-      for (let i = 1; i < parts.length; i++) {
-        const cluster = parts[i].cluster;
-        if (groups === undefined) {
-          if (cluster === first) continue;
-          groups = new Map([[first, parts.slice(0, i)]]);
-        }
-        let group = groups.get(cluster);
-        if (!group) groups.set(cluster, (group = []));
-        group.push(parts[i]);
-      }
-      if (groups === undefined) this.resourceParts(first, parts);
-      else for (const [cluster, group] of groups) this.resourceParts(cluster, group);
-    }
+    for (const [cluster, group] of byCluster(parts, (p) => p.cluster)) this.resourceParts(cluster, group);
     return this.copyOut();
   }
 
@@ -364,4 +333,25 @@ export class OtlpProtoEncoder extends ProtoWriter {
     this.pos = p + 8;
   }
 
+}
+
+/**
+ * Items grouped by cluster, groups in order of first appearance. Most batches hold one cluster:
+ * the items themselves are then the one group, and a map is built only when a second one shows up.
+ */
+function byCluster<T>(items: readonly T[], clusterOf: (item: T) => string | undefined): Iterable<[string | undefined, readonly T[]]> {
+  if (items.length === 0) return [];
+  const first = clusterOf(items[0]);
+  let groups: Map<string | undefined, T[]> | undefined;
+  for (let i = 1; i < items.length; i++) {
+    const cluster = clusterOf(items[i]);
+    if (groups === undefined) {
+      if (cluster === first) continue;
+      groups = new Map([[first, items.slice(0, i)]]);
+    }
+    let group = groups.get(cluster);
+    if (!group) groups.set(cluster, (group = []));
+    group.push(items[i]);
+  }
+  return groups ?? [[first, items]];
 }
