@@ -60,14 +60,8 @@ export class ProtoWriter {
       this.ensure(n + 2);
       const buf = this.buf;
       this.tag(field);
-      let p = this.pos + 1;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[p++] = c;
-      }
-      if (i === n) {
+      const p = copyAscii(buf, this.pos + 1, s);
+      if (p >= 0) {
         buf[this.pos] = n;
         this.pos = p;
         return;
@@ -138,6 +132,20 @@ export class ProtoWriter {
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
+}
+
+/**
+ * Copies `s` byte for byte into `buf` from `at` while it is ASCII, the common case of short keys
+ * and values, where a loop beats a native UTF-8 write; returns where it ended, or -1 at the first
+ * non-ASCII character (what was copied is then to be overwritten). The caller ensured the room.
+ */
+export function copyAscii(buf: Buffer, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    buf[at++] = c;
+  }
+  return at;
 }
 
 export function varintSize(v: number): number {

@@ -20,7 +20,7 @@
 import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { clusterNameOf, eventTimeUnixNano, severityOf } from './log-record';
 import type { ResourceOptions } from './json';
-import { ProtoWriter } from './proto-writer';
+import { copyAscii, ProtoWriter } from './proto-writer';
 import { timeOfDayNanos } from '../time';
 
 const INT64_MIN = -(2n ** 63n);
@@ -206,26 +206,19 @@ export class OtlpProtoEncoder extends ProtoWriter {
     const v = value.length;
     this.ensure(k + v + 8);
     const buf = this.buf;
-    const start = this.pos;
-    let p = start;
+    let p = this.pos;
     buf[p++] = (field << 3) | 2;
     buf[p++] = k + v + 6; // KeyValue: key (2 + k), value (2 + AnyValue: 2 + v)
     buf[p++] = 0x0a; // key (1)
     buf[p++] = k;
-    for (let i = 0; i < k; i++) {
-      const c = key.charCodeAt(i);
-      if (c >= 0x80) return false;
-      buf[p++] = c;
-    }
+    p = copyAscii(buf, p, key);
+    if (p < 0) return false;
     buf[p++] = 0x12; // value (2)
     buf[p++] = v + 2;
     buf[p++] = 0x0a; // string_value (1)
     buf[p++] = v;
-    for (let i = 0; i < v; i++) {
-      const c = value.charCodeAt(i);
-      if (c >= 0x80) return false;
-      buf[p++] = c;
-    }
+    p = copyAscii(buf, p, value);
+    if (p < 0) return false;
     this.pos = p;
     return true;
   }

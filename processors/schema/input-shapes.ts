@@ -17,17 +17,13 @@
 import { rfc3339ToPantherTime } from '../../core/time';
 import type { FieldSpec } from '../../core/panther/schema';
 import { ABSENT, Failure, isEmptyContainer, type Coerce } from './coerce';
+import { attachChild, type EdgeNode } from './edge-trie';
 import { literalParts, type Constants } from './shapes';
 
 /** Normalizes one event of its shape, or undefined: take the generic path. */
 export type Normalizer = (event: Record<string, unknown>, parseTime: string) => Record<string, unknown> | undefined;
 
-interface Node {
-  /** The first edge out of this node, checked by one comparison: most nodes have only one. */
-  edge: string | undefined;
-  child: Node | undefined;
-  /** Every other edge. */
-  more: Map<string, Node> | undefined;
+interface Node extends EdgeNode<string, Node> {
   readonly parent: Node | undefined;
   readonly key: string;
   /** The shape ending here: compiled normalizer, null (always generic), undefined (not compiled yet). */
@@ -93,14 +89,7 @@ export class InputShapes {
     if (known !== undefined) return known;
     if (this.nodes >= MAX_NODES || depth >= MAX_KEYS || key.length > MAX_KEY_LENGTH) return undefined;
     this.nodes++;
-    const next = newNode(node, key);
-    if (node.child === undefined) {
-      node.edge = key;
-      node.child = next;
-    } else {
-      (node.more ??= new Map()).set(key, next);
-    }
-    return next;
+    return attachChild(node, key, newNode(node, key));
   }
 
   private compile(node: Node): Normalizer | null {

@@ -12,6 +12,7 @@
  * behaves in both.
  */
 import { pantherFieldName } from '../../core/panther/names';
+import { attachChild, type EdgeNode } from './edge-trie';
 
 /** values: declared values by field index; unknown: kept unknown values in shape order. */
 export type Builder = (values: unknown[], unknown: unknown[], rowId: string, eventTime: unknown, parseTime: string) => Record<string, unknown>;
@@ -23,12 +24,7 @@ export interface Constants {
   readonly sourceLabel: string;
 }
 
-interface Node {
-  /** The first edge out of this node, checked by one comparison: most nodes have only one. */
-  edge: number | string | undefined;
-  child: Node | undefined;
-  /** Every other edge. */
-  more: Map<number | string, Node> | undefined;
+interface Node extends EdgeNode<number | string, Node> {
   /** The builder of the shape ending here; null when it cannot be compiled (generic path). */
   build: Builder | null | undefined;
 }
@@ -76,14 +72,7 @@ export class ShapeCache {
   private grow(node: Node, edge: number | string): Node | undefined {
     if (this.nodes >= MAX_NODES) return undefined;
     this.nodes++;
-    const next = newNode();
-    if (node.child === undefined) {
-      node.edge = edge;
-      node.child = next;
-    } else {
-      (node.more ??= new Map()).set(edge, next);
-    }
-    return next;
+    return attachChild(node, edge, newNode());
   }
 
   private compile(present: number[], unknownKeys: string[]): Builder | null {
