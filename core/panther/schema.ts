@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { readYamlFile, YamlFileError } from '../yaml-file';
 import { isPlainObject } from '../config/schema';
 import { pantherFieldName } from './names';
 import { compileStrftime, isStrftimePattern } from './strftime';
@@ -101,26 +102,31 @@ export function loadPantherSchema(file: string): PantherSchema {
   const abs = path.resolve(file);
   let schema = loaded.get(abs);
   if (schema === undefined) {
-    let text: string;
+    let doc: unknown;
     try {
-      text = fs.readFileSync(abs, 'utf8');
+      doc = readYamlFile(abs);
     } catch (err) {
-      throw new Error(`${file}: cannot read the Panther schema: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if (!(err instanceof YamlFileError)) throw err;
+      throw new Error(err.stage === 'read' ? `${file}: cannot read the Panther schema: ${err.message}` : `${file}: not valid YAML: ${err.message}`);
     }
-    schema = parsePantherSchema(text, file);
+    schema = compilePantherSchema(doc, file);
     loaded.set(abs, schema);
   }
   return schema;
 }
 
 export function parsePantherSchema(text: string, file: string): PantherSchema {
-  const errors: string[] = [];
   let doc: unknown;
   try {
     doc = YAML.parse(text);
   } catch (err) {
     throw new Error(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
+  return compilePantherSchema(doc, file);
+}
+
+function compilePantherSchema(doc: unknown, file: string): PantherSchema {
+  const errors: string[] = [];
   if (!isPlainObject(doc)) throw new Error(`${file}: must be a map with "schema" and "fields"`);
   unknownKeys(doc, TOP_KEYS, '', errors);
   const logType = typeof doc.schema === 'string' && doc.schema !== '' ? doc.schema : (errors.push('schema: must name the log type'), '');

@@ -12,6 +12,7 @@ import { Pipeline, type ProcessorHandle } from './pipeline';
 import type { ExporterHandle } from './deliver';
 import type { RegistryRef } from './workers/protocol';
 import { WorkerPool } from './workers/worker-pool';
+import { parsedYamlDocuments } from '../yaml-file';
 
 /** The registry pipeline workers load: the module that exports it and the export's name. */
 export const DEFAULT_REGISTRY: RegistryRef = { module: require.resolve('../registry'), name: 'registry' };
@@ -143,6 +144,7 @@ export class Service {
       exporters: p.exporters.map(describe(this.config.exporters)),
       logLevel: this.options.logLevel ?? 'info',
       dataDir: this.options.dataDir,
+      yamlDocuments: parsedYamlDocuments(),
     }, p.workers, logger);
     this.pools.push(pool);
     return pool;

@@ -12,8 +12,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { Reader } from 'protobufjs';
-import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import type * as Protobuf from 'protobufjs';
+import type * as OtlpTransformer from '@opentelemetry/otlp-transformer';
 import { VERSION } from '../../core/version';
 import { CONTENT_TYPE, type RequestBody } from './encoding';
 
@@ -124,7 +124,7 @@ function partialSuccess(body: Buffer, contentType: string): { rejectedLogRecords
   try {
     const response = contentType.includes('json')
       ? (JSON.parse(body.toString('utf8')) as { partialSuccess?: { rejectedLogRecords?: unknown; errorMessage?: unknown } })
-      : ProtobufLogsSerializer.deserializeResponse(body);
+      : otlpTransformer().ProtobufLogsSerializer.deserializeResponse(body);
     const p = response.partialSuccess;
     if (!p) return none;
     return { rejectedLogRecords: Number(p.rejectedLogRecords ?? 0) || 0, errorMessage: typeof p.errorMessage === 'string' ? p.errorMessage : '' };
@@ -152,7 +152,7 @@ function errorText(body: Buffer, contentType: string | undefined): string {
 
 /** google.rpc.Status.message (field 2). */
 function statusMessage(body: Buffer): string | undefined {
-  const reader = Reader.create(body);
+  const reader = protobuf().Reader.create(body);
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
     if (tag >>> 3 === 2 && (tag & 7) === 2) return reader.string();
@@ -160,6 +160,14 @@ function statusMessage(body: Buffer): string | undefined {
   }
   return undefined;
 }
+
+// Protobuf readers, loaded at the first non-empty answer rather than at start: the SDK's transformer
+// module pulls in its metrics SDK (~80 ms of CPU), which worker threads, pipelines without this
+// exporter and backends that answer with empty bodies never need.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const otlpTransformer = () => require('@opentelemetry/otlp-transformer') as typeof OtlpTransformer;
+const protobuf = () => require('protobufjs') as typeof Protobuf;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {

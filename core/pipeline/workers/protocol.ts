@@ -18,6 +18,8 @@ export interface WorkerSetup {
   readonly exporters: readonly { readonly id: string; readonly type: string; readonly config: unknown }[];
   readonly logLevel: string;
   readonly dataDir: string;
+  /** YAML files the main thread parsed (core/yaml-file.ts), so the worker need not parse them again. */
+  readonly yamlDocuments: readonly [string, unknown][];
 }
 
 export interface BatchJob {

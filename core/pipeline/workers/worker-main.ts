@@ -11,6 +11,7 @@ import { errorMessage } from '../../errors';
 import { newRecord, type LogRecord } from '../../record';
 import type { Registry } from '../../registry-types';
 import { createLogger, type LogLevel } from '../../telemetry/logger';
+import { adoptYamlDocuments } from '../../yaml-file';
 import type { ComponentTelemetry } from '../../telemetry/metrics';
 import { runProcessor } from '../run-processor';
 import {
@@ -43,6 +44,7 @@ function relayTelemetry(processor: number): ComponentTelemetry {
 }
 
 async function build(): Promise<void> {
+  adoptYamlDocuments(setup.yamlDocuments);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const reg = (require(setup.registry.module) as Record<string, Registry>)[setup.registry.name];
   const logger = createLogger({ level: setup.logLevel as LogLevel });

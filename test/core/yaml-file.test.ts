@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadCategoryTable } from '../../processors/ecs/categories';
+import { loadPantherSchema } from '../../core/panther/schema';
+import { adoptYamlDocuments, parsedYamlDocuments, readYamlFile, YamlFileError } from '../../core/yaml-file';
+import { tmpDir } from '../support/service';
+
+describe('YAML data files', () => {
+  it('are parsed once per process: a file changed since is not read again', () => {
+    const file = path.join(tmpDir(), 'table.yaml');
+    fs.writeFileSync(file, 'a: 1\n');
+    assert.deepEqual(readYamlFile(file), { a: 1 });
+    fs.writeFileSync(file, 'a: 2\n');
+    assert.deepEqual(readYamlFile(file), { a: 1 });
+    assert.ok(parsedYamlDocuments().some(([f, doc]) => f === file && (doc as { a: number }).a === 1));
+  });
+
+  it('adopted from the main thread serve the loaders without the file (how workers start)', () => {
+    const dir = tmpDir();
+    const schemaFile = path.join(dir, 'gone.schema.yml');
+    const tableFile = path.join(dir, 'gone-categories.yaml');
+    adoptYamlDocuments([
+      [schemaFile, { schema: 'Custom.Adopted', fields: [{ name: 'time', type: 'timestamp', timeFormats: ['rfc3339'], isEventTime: true, required: true }] }],
+      [tableFile, { types: { 'user.login': { category: ['authentication'], type: ['start'] } } }],
+    ]);
+    assert.equal(fs.existsSync(schemaFile), false);
+    assert.equal(loadPantherSchema(schemaFile).logType, 'Custom.Adopted');
+    assert.deepEqual([...loadCategoryTable(tableFile).types.get('user.login')!.category], ['authentication']);
+  });
+
+  it('say whether the file could not be read or is not YAML, and are not remembered then', () => {
+    const dir = tmpDir();
+    const missing = path.join(dir, 'missing.yaml');
+    assert.throws(() => readYamlFile(missing), (e: unknown) => e instanceof YamlFileError && e.stage === 'read' && e.message === 'ENOENT');
+    const broken = path.join(dir, 'broken.yaml');
+    fs.writeFileSync(broken, 'a: [1, 2\n');
+    assert.throws(() => readYamlFile(broken), (e: unknown) => e instanceof YamlFileError && e.stage === 'parse' && !e.message.includes('\n'));
+    fs.writeFileSync(broken, 'a: [1, 2]\n');
+    assert.deepEqual(readYamlFile(broken), { a: [1, 2] });
+    assert.throws(() => loadPantherSchema(missing), /missing\.yaml: cannot read the Panther schema: ENOENT$/);
+  });
+});
