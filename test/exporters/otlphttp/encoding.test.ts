@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import zlib from 'node:zlib';
 import { OtlpProtoEncoder } from '../../../core/otlp/proto';
+import { BatchEncoder } from '../../../exporters/otlphttp/encoding';
 import { newRecord, type Attributes, type LogRecord } from '../../../core/record';
 import { parseShape } from '../../../core/config/schema';
 import { otlphttpExporterFactory } from '../../../exporters/otlphttp/factory';
@@ -60,6 +62,26 @@ describe('otlphttp encoding', () => {
     assert.equal(out.attributes.huge, (2n ** 70n).toString());
     assert.equal(out.attributes.safe, 9007199254740991);
     assert.equal(out.timeUnixNano, '0');
+  });
+
+  it('compresses concurrent requests each from its own bytes, never from the encoder\'s reused scratch space', async () => {
+    const encoder = new BatchEncoder(RESOURCE, 'proto', 'gzip', 1, 'otlphttp');
+    const samples = parsedSamples();
+    const batch = (tag: string) => Array.from({ length: 2000 }, (_, i) => record(samples[i % samples.length].raw, { tag }));
+    const batches = ['a', 'b', 'c'].map(batch);
+    // One after the other, no await between: each is encoded while the ones before are being compressed.
+    const [a, b, c] = await Promise.all(batches.map((records) => encoder.encode(records)));
+    for (const [body, tag] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) {
+      const records = decode(Buffer.from(zlib.gunzipSync(body.body)), true);
+      assert.equal(records.length, 2000);
+      assert.ok(records.every((r) => r.attributes.tag === tag), `request ${tag} holds its own records`);
+    }
+    const plain = await encoder.encode(batch('plain'));
+    assert.equal(decode(Buffer.from(zlib.gunzipSync(plain.body)), true).length, 2000);
+    const uncompressed = new BatchEncoder(RESOURCE, 'proto', 'none', 1, 'otlphttp');
+    const first = await uncompressed.encode(batch('first'));
+    await uncompressed.encode(batch('second'));
+    assert.ok(decode(Buffer.from(first.body), true).every((r) => r.attributes.tag === 'first'), 'an uncompressed body is not the scratch space either');
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {
