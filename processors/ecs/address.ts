@@ -3,35 +3,13 @@
  * `host`) into ECS endpoint fields: `.address` keeps the text as written, then `.ip` for an IP
  * address or `.domain` for a host name, and `.port` as a number. Pure functions over strings.
  */
-import net from 'node:net';
+import { isDomain, isIp } from '../../core/net-address';
 
 export interface Endpoint {
   readonly address: string;
   readonly ip?: string;
   readonly domain?: string;
   readonly port?: number;
-}
-
-/** IPv4 or IPv6 (no zone id), cheaply rejecting host names before the regex-based checks. */
-export function isIp(text: string): boolean {
-  let colon = false;
-  let hex = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i) | 0x20; // lower-cases letters; digits, '.', ':' unchanged
-    if (c === 0x3a) { colon = true; break; }
-    if (c >= 0x61 && c <= 0x66) hex = true;
-    else if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
-  }
-  if (!colon) return !hex && net.isIPv4(text);
-  return net.isIPv6(text) && !text.includes('%');
-}
-
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$/;
-/** A dotted name whose last label is all digits is a malformed IPv4 address, not a host name. */
-const NUMERIC_LAST_LABEL = /(?:^|\.)\d+\.?$/;
-
-export function isHostName(text: string): boolean {
-  return HOST_NAME.test(text) && !NUMERIC_LAST_LABEL.test(text);
 }
 
 function parsePort(text: string): number | undefined {
@@ -47,7 +25,7 @@ function parsePort(text: string): number | undefined {
 
 function endpoint(address: string, host: string, port: number | undefined): Endpoint {
   if (isIp(host)) return port === undefined ? { address, ip: host } : { address, ip: host, port };
-  if (isHostName(host)) return port === undefined ? { address, domain: host } : { address, domain: host, port };
+  if (isDomain(host)) return port === undefined ? { address, domain: host } : { address, domain: host, port };
   return { address };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { isDomain, isIp, stripPort, urlHost } from '../../../processors/indicators/extract';
+import { isDomain, isIp } from '../../../core/net-address';
+import { stripPort, urlHost } from '../../../processors/indicators/extract';
 import { normalize } from '../schema/helpers';
 import { rng } from '../../support/random';
 
