@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { readYamlFile, YamlFileError } from '../yaml-file';
 import { isPlainObject } from '../config/schema';
 import { pantherFieldName } from './names';
@@ -115,17 +114,8 @@ export function loadPantherSchema(file: string): PantherSchema {
   return schema;
 }
 
-export function parsePantherSchema(text: string, file: string): PantherSchema {
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (err) {
-    throw new Error(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  return compilePantherSchema(doc, file);
-}
-
-function compilePantherSchema(doc: unknown, file: string): PantherSchema {
+/** A parsed schema document, checked and compiled; `file` names it in messages. */
+export function compilePantherSchema(doc: unknown, file: string): PantherSchema {
   const errors: string[] = [];
   if (!isPlainObject(doc)) throw new Error(`${file}: must be a map with "schema" and "fields"`);
   unknownKeys(doc, TOP_KEYS, '', errors);

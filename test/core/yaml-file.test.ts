@@ -39,5 +39,9 @@ describe('YAML data files', () => {
     fs.writeFileSync(broken, 'a: [1, 2]\n');
     assert.deepEqual(readYamlFile(broken), { a: [1, 2] });
     assert.throws(() => loadPantherSchema(missing), /missing\.yaml: cannot read the Panther schema: ENOENT$/);
+    const notYaml = path.join(dir, 'not-yaml.yml');
+    fs.writeFileSync(notYaml, 'schema: [\n');
+    assert.throws(() => loadPantherSchema(notYaml), /not-yaml\.yml: not valid YAML: [^\n]+$/);
+    assert.throws(() => loadCategoryTable(notYaml), /cannot read ECS categories from .*not-yaml\.yml: [^\n]+$/);
   });
 });

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parsePantherSchema } from '../../../core/panther/schema';
+import YAML from 'yaml';
+import { compilePantherSchema } from '../../../core/panther/schema';
 import { compileStrftime } from '../../../core/panther/strftime';
 import { formatPantherTime } from '../../../core/time';
 import { linesOf, published } from '../../exporters/panther/helpers';
@@ -175,7 +176,7 @@ fields:
     type: string
     isEmbeddedJSON: true
 `;
-    assert.throws(() => parsePantherSchema(bad, 'bad.yml'), (err: Error) => {
+    assert.throws(() => compilePantherSchema(YAML.parse(bad), 'bad.yml'), (err: Error) => {
       const lines = err.message.split('\n');
       assert.equal(lines.length, 6, err.message);
       assert.match(lines[0], /^bad\.yml: parser: non-JSON parsers \(csv, fastmatch, regex, script\) are not supported/);
