@@ -11,14 +11,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../core/config/load';
 import { Service } from '../core/pipeline/service';
-import { registry } from '../core/registry';
+import { registry } from '../components';
 import { silentLogger } from '../core/telemetry/logger';
 import { parseResult, printResult, report, type Measurement } from './lib/measure';
 import { benchSetup } from './lib/setup';
 
 async function child(configFile: string, events: number): Promise<void> {
   const config = parseConfig(fs.readFileSync(configFile, 'utf8'), configFile, registry, {});
-  const service = new Service(config, { logger: silentLogger, dataDir: path.dirname(configFile), once: false });
+  const service = new Service(config, { logger: silentLogger, dataDir: path.dirname(configFile), once: false, registry });
   await service.start();
   // Wait for the parent's "go" (it appends right after) so setup is not measured.
   process.stdout.write('READY\n');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { decodeRecords } from '../core/decode';
 import { newRecord, type LogRecord } from '../core/record';
-import { registry } from '../core/registry';
+import { registry } from '../components';
 import { silentLogger } from '../core/telemetry/logger';
 import { testTelemetry } from '../core/telemetry/metrics';
 import { PantherRecordEncoder } from '../exporters/panther/encoder';

@@ -1,14 +1,17 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
 'use strict';
-// Thin launcher: the CLI is compiled from core/cli.ts by `npm ci` (prepare) or `npm run build`.
+// Thin launcher: the CLI is compiled by `npm ci` (prepare) or `npm run build`; it runs with the
+// distribution's components (components.ts), the one list of factories.
 // --max-semi-space-size=32 (in the shebang, `npm start` and the Docker image): a batch's records die
 // young, and a young generation that holds a few batches keeps them from being promoted; about 7-14%
 // less CPU on main-thread pipelines (bench/panther.ts), none on the floor.
 const path = require('node:path');
 const fs = require('node:fs');
-const entry = path.join(__dirname, '..', 'dist', 'core', 'cli', 'main.js');
+const dist = path.join(__dirname, '..', 'dist');
+const entry = path.join(dist, 'core', 'cli', 'main.js');
 if (!fs.existsSync(entry)) {
   process.stderr.write('teleport-otel: not built yet: run `npm ci` or `npm run build` in ' + path.join(__dirname, '..') + '\n');
   process.exit(2);
 }
-require(entry).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+const { registry } = require(path.join(dist, 'components.js'));
+require(entry).main(process.argv.slice(2), registry).then((code) => { process.exitCode = code; });

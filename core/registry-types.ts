@@ -1,10 +1,16 @@
-/** The registry's shape, so the core can take any registry (tests pass small ones). */
+/** The registry's shape, so the core can take any registry (the distribution's, or a test's). */
 import type { AnyFactory, ComponentKind } from './component';
+
+/**
+ * Where a worker thread finds a registry again: the module that exports it and the export's name
+ * (a registry cannot cross threads, its factories hold functions).
+ */
+export interface RegistryRef { readonly module: string; readonly name: string }
 
 export class Registry {
   private readonly byKey = new Map<string, AnyFactory>();
 
-  constructor(factories: readonly AnyFactory[]) {
+  constructor(readonly ref: RegistryRef, factories: readonly AnyFactory[]) {
     for (const f of factories) {
       const key = `${f.kind}:${f.type}`;
       if (this.byKey.has(key)) throw new Error(`registry: ${f.kind} type "${f.type}" registered twice`);

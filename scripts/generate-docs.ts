@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { registry } from '../core/registry';
+import { registry } from '../components';
 import { describeShape } from '../core/config/schema';
 import { ERROR_CODES } from '../core/error-codes';
 import type { AnyFactory } from '../core/component';

@@ -1,7 +1,7 @@
 /** The demo stack's config (docker/teleport-otel.yaml) must stay valid as components change. */
 import assert from 'node:assert/strict';
 import { loadConfigFile } from '../core/config/load';
-import { registry } from '../core/registry';
+import { registry } from '../components';
 
 describe('docker demo config', () => {
   it('validates', () => {

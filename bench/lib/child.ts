@@ -3,6 +3,7 @@
  * peak RSS. Jobs: `floor <file>` (read + JSON.parse + JSON.stringify in one process), or
  * `pipeline <config.yaml>` (the real CLI with --once).
  */
+import { registry } from '../../components';
 import { main } from '../../core/cli/main';
 import { forEachLineBatch } from './lines';
 import { printResult } from './measure';
@@ -20,7 +21,7 @@ async function run(): Promise<void> {
   const started = process.hrtime.bigint();
   let code = 0;
   if (job === 'floor') floor(arg);
-  else code = await main(['run', '-c', arg, '--once', '--no-progress', '--log-level', 'warn']);
+  else code = await main(['run', '-c', arg, '--once', '--no-progress', '--log-level', 'warn'], registry);
   if (code === 0) printResult(started);
   process.exit(code);
 }

@@ -2,7 +2,6 @@
  * The `teleport-otel` entry point. Only this file decides exit codes; user errors are printed as
  * one line each, never with a stack.
  */
-import { registry as defaultRegistry } from '../registry';
 import type { Registry } from '../registry-types';
 import { loadConfigFile } from '../config/load';
 import { loadSettings } from '../config/settings';
@@ -10,8 +9,8 @@ import { UserError } from '../errors';
 import { parseCli, USAGE, COMMAND_USAGE } from './args';
 import { runService } from './run';
 
-/** `registry` is replaceable so tests can run the real CLI with test-only components. */
-export async function main(argv: string[], registry: Registry = defaultRegistry): Promise<number> {
+/** `registry` is the distribution's components (components.ts), or a test's with test-only ones. */
+export async function main(argv: string[], registry: Registry): Promise<number> {
   try {
     const args = parseCli(argv);
     if (args.command === 'help') return print(USAGE, 0);
@@ -29,7 +28,7 @@ export async function main(argv: string[], registry: Registry = defaultRegistry)
       process.stdout.write(`${settings.config}: valid (${n} pipeline${n === 1 ? '' : 's'})\n`);
       return 0;
     }
-    return await runService(config, settings, { once: args.once, progress: args.progress });
+    return await runService(config, settings, { once: args.once, progress: args.progress, registry });
   } catch (err) {
     if (err instanceof UserError) {
       for (const line of err.lines) process.stderr.write(`${line}\n`);

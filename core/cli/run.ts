@@ -1,6 +1,7 @@
 /** `teleport-otel run`: start the service, wait for drain (--once) or a signal, shut down, summarize. */
 import type { ServiceConfig } from '../config/load';
 import type { ProcessSettings } from '../config/settings';
+import type { Registry } from '../registry-types';
 import { UserError, errorMessage } from '../errors';
 import { Service } from '../pipeline/service';
 import { createLogger } from '../telemetry/logger';
@@ -10,12 +11,14 @@ import { startProgress, summaryLine } from './progress';
 export interface RunOptions {
   once: boolean;
   progress: boolean;
+  /** The registry `config` was loaded with. */
+  registry: Registry;
 }
 
 export async function runService(config: ServiceConfig, settings: ProcessSettings, options: RunOptions): Promise<number> {
   const logger = createLogger({ level: settings.logLevel });
   for (const w of config.warnings) logger.warn(w);
-  const service = new Service(config, { logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel });
+  const service = new Service(config, { logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, registry: options.registry });
   if (options.once) {
     const endless = service.endlessReceivers();
     if (endless.length > 0) throw new UserError([`--once: receivers ${endless.join(', ')} have no end; run without --once`]);

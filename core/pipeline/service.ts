@@ -10,20 +10,17 @@ import { Telemetry } from '../telemetry/metrics';
 import { Fanout } from './fanout';
 import { Pipeline, type ProcessorHandle } from './pipeline';
 import type { ExporterHandle } from './deliver';
-import type { RegistryRef } from './workers/protocol';
+import type { Registry } from '../registry-types';
 import { WorkerPool } from './workers/worker-pool';
 import { parsedYamlDocuments } from '../yaml-file';
-
-/** The registry pipeline workers load: the module that exports it and the export's name. */
-export const DEFAULT_REGISTRY: RegistryRef = { module: require.resolve('../registry'), name: 'registry' };
 
 export interface ServiceOptions {
   readonly logger: Logger;
   readonly dataDir: string;
   readonly once: boolean;
   readonly telemetry?: Telemetry;
-  /** The registry `config` was loaded with, for pipelines with `workers` (default: the distribution's). */
-  readonly registry?: RegistryRef;
+  /** The registry `config` was loaded with; pipelines with `workers` load it again by its ref. */
+  readonly registry: Registry;
   /** Log level of worker threads. */
   readonly logLevel?: LogLevel;
 }
@@ -138,7 +135,7 @@ export class Service {
       return { id, type: c.factory.type, config: c.config };
     };
     const pool = new WorkerPool({
-      registry: this.options.registry ?? DEFAULT_REGISTRY,
+      registry: this.options.registry.ref,
       pipelineId: p.id,
       processors: p.processors.map(describe(this.config.processors)),
       exporters: p.exporters.map(describe(this.config.exporters)),

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AnyFactory, CreateContext } from '../../core/component';
 import { parseShape } from '../../core/config/schema';
-import { registry } from '../../core/registry';
+import { registry } from '../../components';
 import { silentLogger } from '../../core/telemetry/logger';
 import { testTelemetry } from '../../core/telemetry/metrics';
 import { readmePath, withTable, errorsDoc } from '../../scripts/generate-docs';
@@ -53,6 +53,25 @@ describe('registry contract', () => {
       });
     });
   }
+
+  it('the core imports no component: components.ts is the only list of them', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts')) {
+          const text = fs.readFileSync(file, 'utf8');
+          for (const m of text.matchAll(/(?:from|import)\s*'([^']+)'|require(?:\.resolve)?\('([^']+)'\)/g)) {
+            const target = path.relative('.', path.resolve(path.dirname(file), m[1] ?? m[2]));
+            if (/^(receivers|processors|exporters)\/|^components$/.test(target)) offenders.push(`${file} -> ${target}`);
+          }
+        }
+      }
+    };
+    walk(path.resolve('core'));
+    assert.deepEqual(offenders, []);
+  });
 
   it('docs/errors.md documents every error code', () => {
     const file = path.resolve('docs/errors.md');

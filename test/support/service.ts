@@ -12,7 +12,7 @@ export async function startService(yaml: string, options: { once?: boolean; data
   const logger = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger;
   const service = new Service(config, {
     logger, dataDir: options.dataDir ?? tmpDir(), once: options.once ?? true,
-    registry: { module: require.resolve('./test-registry'), name: 'testRegistry' },
+    registry: testRegistry,
     logLevel: process.env.TEST_LOG ? 'debug' : 'error',
   });
   await service.start();

@@ -6,8 +6,7 @@
  */
 import type { EncodedBatch } from '../../component';
 import type { Attributes, LogRecord, SourcePosition } from '../../record';
-
-export interface RegistryRef { readonly module: string; readonly name: string }
+import type { RegistryRef } from '../../registry-types';
 
 /** What a worker builds at start: the pipeline's processors and the encoders of its exporters. */
 export interface WorkerSetup {

@@ -1,7 +1,7 @@
 /** Shared pieces of the otlphttp tests: sample input, pipeline YAML, and reading results. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { registry } from '../../../core/registry';
+import { registry } from '../../../components';
 import type { Service } from '../../../core/pipeline/service';
 import { attributes, type OtlpSink } from '../../support/otlp-sink';
 

@@ -1,0 +1,28 @@
+/**
+ * The distribution: the one place that names every component, a fixed list of factories as the
+ * Collector's builder generates its `components.go`. It lives outside `core/` so the core never
+ * imports a component; nothing is looked up by string elsewhere.
+ */
+import { Registry } from './core/registry-types';
+import { filelogReceiverFactory } from './receivers/filelog/factory';
+import { debugExporterFactory } from './exporters/debug/factory';
+import { fileExporterFactory } from './exporters/file/factory';
+import { schemaProcessorFactory } from './processors/schema/factory';
+import { indicatorsProcessorFactory } from './processors/indicators/factory';
+import { ecsProcessorFactory } from './processors/ecs/factory';
+import { pantherExporterFactory } from './exporters/panther/factory';
+import { otlphttpExporterFactory } from './exporters/otlphttp/factory';
+
+export const registry = new Registry({ module: __filename, name: 'registry' }, [
+  // receivers
+  filelogReceiverFactory,
+  // processors
+  schemaProcessorFactory,
+  indicatorsProcessorFactory,
+  ecsProcessorFactory,
+  // exporters
+  debugExporterFactory,
+  fileExporterFactory,
+  pantherExporterFactory,
+  otlphttpExporterFactory,
+]);
