@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   shutdown: 'The process is shutting down and the operation was not completed; nothing was acknowledged.',
   worker_failed: 'A pipeline worker thread died or failed a batch; the batch is not acknowledged, so it is read again.',
   io_error: 'Reading an input or writing an output failed at the operating-system level.',
+  decompress_failed: 'A gzip-compressed message or object is truncated or corrupt; what could not be inflated is dead-lettered with its position.',
+  notification_invalid: 'An SQS message is not an S3 event notification (bare or SNS-wrapped); it is dead-lettered and deleted.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

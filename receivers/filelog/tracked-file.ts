@@ -1,16 +1,16 @@
 /**
  * One file the receiver knows, identified by its fingerprint: where it is now (path, `dev:ino`,
  * open descriptor), how far it was read and how far acknowledged. `read` turns its bytes into
- * batches, hands them to the consumer with at most `max_batches_in_flight` awaiting
- * acknowledgement, and moves `acked` only in reading order (OrderedAcks), so a checkpoint never
- * passes a line still in flight. On a failed batch it rewinds to the last acknowledged line.
+ * batches and hands them to the consumer through an AckWindow (at most `max_batches_in_flight`
+ * awaiting acknowledgement; `acked` moves only in reading order, so a checkpoint never passes a
+ * line still in flight). On a failed batch it rewinds to the last acknowledged line.
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Consumer } from '../../core/component';
-import { OrderedAcks } from '../../core/ordered-acks';
+import { AckWindow } from '../../core/ack-window';
 import { newRecord, nowUnixNano, type LogRecord } from '../../core/record';
-import { LineSplitter, type LineSink } from './line-splitter';
+import { LineSplitter, type LineSink } from '../../core/line-splitter';
 
 /** What a file's reader needs from the receiver. */
 export interface ReadContext {
@@ -71,9 +71,7 @@ export class TrackedFile implements LineSink {
   /** Not before (ms epoch): backoff after a failed batch. */
   retryAt = 0;
 
-  private acks = new OrderedAcks<Position>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private failure: unknown;
+  private readonly window: AckWindow<Position>;
   private readonly splitter: LineSplitter;
   private records: LogRecord[] = [];
   private batchBytes = 0;
@@ -98,10 +96,11 @@ export class TrackedFile implements LineSink {
     this.cutOffset = start.offset;
     this.componentId = ctx.component;
     this.splitter = new LineSplitter(ctx.maxLogSize, TOO_LONG_PREFIX_BYTES, this);
-  }
-
-  get inFlightBatches(): number {
-    return this.acks.inFlight;
+    this.window = new AckWindow(ctx.consumer, ctx.maxBatchesInFlight, (reached) => {
+      this.ackedOffset = reached.offset;
+      this.ackedLine = reached.line;
+      ctx.acknowledged(this);
+    });
   }
 
   /** LineSink: a complete line. Blank lines are counted (line numbers stay true) but not sent. */
@@ -157,13 +156,13 @@ export class TrackedFile implements LineSink {
     } catch (err) {
       error = err;
     }
-    if (error === undefined && eof && this.failure === undefined && !this.ctx.stopping()) {
+    if (error === undefined && eof && this.window.failure === undefined && !this.ctx.stopping()) {
       if (final || this.gzip) this.splitter.flush();
       this.cut();
       await this.sendReady();
     }
-    await Promise.all(this.inFlight);
-    if (error !== undefined || this.failure !== undefined) {
+    await this.window.settled();
+    if (error !== undefined || this.window.failure !== undefined) {
       this.rewind();
       if (error !== undefined) throw new Error(`${this.path}: ${describeReadError(error, this.gzip)}`, { cause: error });
       return false;
@@ -178,7 +177,7 @@ export class TrackedFile implements LineSink {
   private async readPlain(): Promise<boolean> {
     const fd = this.fd!;
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    while (!this.ctx.stopping() && this.failure === undefined) {
+    while (!this.ctx.stopping() && this.window.failure === undefined) {
       const n = fs.readSync(fd, buf, 0, buf.length, this.readOffset);
       if (n === 0) return true;
       this.observed = nowUnixNano();
@@ -205,7 +204,7 @@ export class TrackedFile implements LineSink {
     let position = 0;
     try {
       for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-        if (this.ctx.stopping() || this.failure !== undefined) return false;
+        if (this.ctx.stopping() || this.window.failure !== undefined) return false;
         const end = position + chunk.length;
         if (end > this.readOffset) {
           // Before readOffset: already read (checkpoint or a plain file this archive was made from).
@@ -233,31 +232,16 @@ export class TrackedFile implements LineSink {
   }
 
   private async send(batch: Batch): Promise<void> {
-    const ticket = this.acks.begin({ offset: batch.offset, line: batch.line });
-    if (batch.records.length === 0) {
-      this.advance(this.acks.ack(ticket));
-      return;
+    if (batch.records.length > 0) {
+      this.lastActive = Date.now();
+      this.ctx.counted(batch.records.length);
     }
-    this.lastActive = Date.now();
-    this.ctx.counted(batch.records.length);
-    const p: Promise<void> = this.ctx.consumer.consume(batch.records).then(
-      () => this.advance(this.acks.ack(ticket)),
-      (err: unknown) => { this.failure ??= err; },
-    ).finally(() => { this.inFlight.delete(p); });
-    this.inFlight.add(p);
-    while (this.inFlight.size >= this.ctx.maxBatchesInFlight) await Promise.race(this.inFlight);
-  }
-
-  private advance(reached: Position | undefined): void {
-    if (reached === undefined) return;
-    this.ackedOffset = reached.offset;
-    this.ackedLine = reached.line;
-    this.ctx.acknowledged(this);
+    await this.window.send(batch.records, { offset: batch.offset, line: batch.line });
   }
 
   /** Back to the checkpoint: lines after it are read again (at-least-once), nothing is skipped. */
   rewind(): void {
-    this.failure = undefined;
+    this.window.reset();
     this.readOffset = this.ackedOffset;
     this.readLine = this.ackedLine;
     this.batchEnd = { offset: this.ackedOffset, line: this.ackedLine };
@@ -266,7 +250,6 @@ export class TrackedFile implements LineSink {
     this.records = [];
     this.batchBytes = 0;
     this.ready = [];
-    this.acks = new OrderedAcks<Position>();
   }
 
   closeFd(): void {

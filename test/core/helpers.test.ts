@@ -1,6 +1,7 @@
 /** Small core helpers whose mistakes would be silent: ordered acks, decoding, time, retry delays. */
 import assert from 'node:assert/strict';
 import { OrderedAcks } from '../../core/ordered-acks';
+import { AckWindow } from '../../core/ack-window';
 import { decodeRecords } from '../../core/decode';
 import { newRecord } from '../../core/record';
 import { formatPantherTime, rfc3339ToPantherTime, rfc3339ToUnixNano } from '../../core/time';
@@ -18,6 +19,42 @@ describe('core helpers', () => {
     assert.equal(acks.inFlight, 2);
     assert.equal(acks.ack(b), 30);
     assert.equal(acks.inFlight, 0);
+  });
+
+  it('AckWindow: bounded in flight, checkpoints in order, never past a failed batch, stale after reset', async () => {
+    const pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    const consumer = { consume: () => new Promise<void>((resolve, reject) => { pending.push({ resolve, reject }); }) };
+    const reached: number[] = [];
+    const window = new AckWindow<number>(consumer, 2, (c) => reached.push(c));
+    const one = [newRecord('{}', { source: 's' }, 0n)];
+    await window.send(one, 1);
+    let room = false;
+    const second = window.send(one, 2).then(() => { room = true; });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(room, false, 'a second batch waits while two are in flight');
+    pending[1].resolve();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(reached, [], 'batch 2 acknowledged before batch 1 moves nothing');
+    pending[0].resolve();
+    await second;
+    assert.deepEqual(reached, [2]);
+    await window.send([], 3);
+    assert.deepEqual(reached, [2, 3], 'an empty batch moves the checkpoint in its turn');
+    await window.send(one, 4);
+    const fifth = window.send(one, 5);
+    await new Promise((r) => setImmediate(r));
+    pending[2].reject(new Error('down'));
+    pending[3].resolve();
+    await fifth;
+    await window.settled();
+    assert.equal((window.failure as Error).message, 'down');
+    assert.deepEqual(reached, [2, 3], 'nothing passes the failed batch');
+    await window.send(one, 6);
+    window.reset();
+    pending[4].resolve();
+    await window.settled();
+    assert.deepEqual(reached, [2, 3], 'a batch sent before reset moves no checkpoint');
+    assert.equal(window.failure, undefined);
   });
 
   it('decodes JSON objects once and refuses the rest with a reason', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LineSplitter } from '../../../receivers/filelog/line-splitter';
+import { LineSplitter } from '../../core/line-splitter';
 
 type Event = ['line', string, number, number] | ['tooLong', string, number, number, number];
 
