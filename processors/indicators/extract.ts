@@ -4,6 +4,7 @@
  */
 import { isDomain, isIp } from '../../core/net-address';
 import type { IndicatorKind } from '../../core/panther/schema';
+import { urlHostname } from './go-url';
 
 /** p_any_* fields in the order Panther writes them. */
 export const INDICATOR_FIELDS = [
@@ -97,22 +98,6 @@ export function stripPort(text: string): string {
   return isPort(text, colon + 1) ? text.slice(0, colon) : text;
 }
 
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-
-/**
- * The host of a URL as written (like Go's url.URL.Hostname(), no case or IPv6 canonicalization):
- * the authority after `scheme://`, without credentials and port. Without a scheme
- * (`db.example.com:5432/x`) the text up to the path is taken as host[:port].
- */
-export function urlHost(text: string): string {
-  const scheme = SCHEME.exec(text);
-  const rest = scheme === null ? text : text.slice(scheme[0].length);
-  const end = rest.search(/[/?#]/);
-  const authority = end < 0 ? rest : rest.slice(0, end);
-  const at = authority.lastIndexOf('@');
-  return stripPort(at < 0 ? authority : authority.slice(at + 1));
-}
-
 function addHost(set: IndicatorSet, host: string): void {
   if (host === '') return;
   if (isIp(host)) set.add(IP, host);
@@ -135,7 +120,7 @@ export const EXTRACTORS: Record<IndicatorKind, (set: IndicatorSet, value: string
   net_addr: (set, v) => addHost(set, stripPort(v)),
   hostname: (set, v) => addHost(set, v),
   domain: (set, v) => addHost(set, v),
-  url: (set, v) => addHost(set, urlHost(v)),
+  url: (set, v) => addHost(set, urlHostname(v)),
   trace_id: (set, v) => set.add(SLOT.p_any_trace_ids, v),
   username: (set, v) => set.add(SLOT.p_any_usernames, v),
   email: (set, v) => { if (EMAIL.test(v)) set.add(SLOT.p_any_emails, v); },

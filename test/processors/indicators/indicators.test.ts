@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { isDomain, isIp } from '../../../core/net-address';
-import { stripPort, urlHost } from '../../../processors/indicators/extract';
+import { stripPort } from '../../../processors/indicators/extract';
+import { urlHostname } from '../../../processors/indicators/go-url';
 import { normalize } from '../schema/helpers';
 import { rng } from '../../support/random';
 
@@ -88,7 +89,7 @@ describe('indicators processor', () => {
       }
     });
 
-    it('URLs give their host, IP or name, with or without a scheme, port, credentials and path', () => {
+    it('URLs with a scheme give their host, IP or name, with or without port, credentials and path; without one, nothing', () => {
       const r = rng(4);
       for (let i = 0; i < N; i++) {
         const kind = r.int(3);
@@ -98,7 +99,7 @@ describe('indicators processor', () => {
         const creds = scheme !== '' && r.next() < 0.3 ? 'user:pw@' : '';
         const value = `${scheme}${creds}${hostPart}${r.next() < 0.5 ? `:${port(r)}` : ''}${r.pick(['', '/', '/db?x=1', '#f'])}`;
         const { ips, domains } = indicatorsOf({ db_uri: value });
-        const expected = kind === 2 ? [[], [host]] : [[host], []];
+        const expected = scheme === '' ? [[], []] : kind === 2 ? [[], [host]] : [[host], []];
         assert.deepEqual([ips, domains], expected, `seed 4 case ${i}: ${value}`);
       }
     });
@@ -142,8 +143,9 @@ describe('indicators processor', () => {
       [{ server_hostname: '10.1.2.3' }, ['10.1.2.3'], []],
       [{ server_hostname: 'node-1' }, [], ['node-1']],
       [{ src_addr: 'not-an-ip', dst_addr: ' 8.8.8.8 ' }, ['8.8.8.8'], []],
-      [{ db_uri: 'localhost:5432' }, [], ['localhost']],
-      [{ app_uri: 'http://[2001:db8::1]:8080/x', public_addr: 'grafana.teleport.example.com' }, ['2001:db8::1'], ['grafana.teleport.example.com']],
+      [{ db_uri: 'localhost:5432' }, [], []],
+      [{ app_uri: 'http://[2001:db8::1]:8080/x', public_addr: 'grafana.teleport.example.com' }, ['2001:db8::1'], []],
+      [{ app_uri: 'http://[2001:db8::1]:8080/x', public_addr: 'https://grafana.teleport.example.com' }, ['2001:db8::1'], ['grafana.teleport.example.com']],
     ];
     for (const [fields, ips, domains] of cases) {
       it(`${JSON.stringify(fields)} -> ips ${JSON.stringify(ips)}, domains ${JSON.stringify(domains)}`, () => {
@@ -200,14 +202,14 @@ describe('indicators processor', () => {
       }
     });
 
-    it('helpers: stripPort and urlHost on edge forms', () => {
+    it('helpers: stripPort and urlHostname on edge forms', () => {
       assert.equal(stripPort('[2001:db8::1]:443'), '2001:db8::1');
       assert.equal(stripPort('2001:db8::1'), '2001:db8::1');
       assert.equal(stripPort('host:'), 'host');
       assert.equal(stripPort('host:abc'), 'host:abc');
-      assert.equal(urlHost('db.example:5432/name'), 'db.example');
-      assert.equal(urlHost('https://user@HOST.example/x'), 'HOST.example');
-      assert.equal(urlHost('http://'), '');
+      assert.equal(urlHostname('db.example:5432/name'), '');
+      assert.equal(urlHostname('https://user@HOST.example/x'), 'HOST.example');
+      assert.equal(urlHostname('http://'), '');
     });
   });
 
