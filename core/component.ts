@@ -74,6 +74,11 @@ export interface ProcessResult {
   failed: RecordFailure[];
 }
 
+/**
+ * Per-record isolation: when `process` throws, the core calls it again with one record at a time
+ * (so it must tolerate records it already partly wrote to) and dead-letters only the records it
+ * throws on alone, as `internal`, with the message and the record's position.
+ */
 export interface Processor extends Lifecycle {
   /** True when `process` writes to records; fan-out then hands this pipeline private copies. */
   readonly mutates: boolean;
@@ -144,7 +149,8 @@ export interface ExporterFactory<S extends Shape = Shape> extends FactoryBase<S>
 
 /**
  * Serialization split from an exporter's I/O so it can run on any thread: pure, stateless between
- * calls, the same bytes for the same record wherever it runs.
+ * calls, the same bytes for the same record wherever it runs. The core calls it through
+ * `encodeIsolated` (core/isolate.ts): a record it throws on is dead-lettered alone.
  */
 export interface RecordEncoder {
   encode(records: readonly LogRecord[]): EncodedBatch;
@@ -157,8 +163,8 @@ export interface EncodedBatch {
   readonly ends: Int32Array;
   /** What the exporter groups record i by (Panther: log type and hour; OTLP: the cluster; '' if none). */
   readonly keys: string[];
-  /** Records that can never be encoded (dead letter), by index. */
-  readonly failures: { readonly index: number; readonly reason: string }[];
+  /** Records that can never be encoded (dead letter), by index; `code` defaults to `export_rejected`. */
+  readonly failures: { readonly index: number; readonly reason: string; readonly code?: string }[];
 }
 
 export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory;

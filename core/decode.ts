@@ -1,7 +1,9 @@
 /**
  * JSON decoding of raw lines, done once per record before fan-out. A line that is not a JSON
- * object is a permanent failure of that record only.
+ * object is a permanent failure of that record only. Values nested deeper than the process's
+ * limit are kept as their JSON text (core/nesting.ts), so no component downstream walks deeper.
  */
+import { boundNesting, mayNestDeeperThan } from './nesting';
 import type { LogRecord, RecordFailure } from './record';
 
 export const DECODE_COMPONENT = 'decode';
@@ -12,7 +14,7 @@ export function decodeRecords(records: LogRecord[]): { records: LogRecord[]; fai
   let good: LogRecord[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
-    const failure = record.event === undefined ? decodeOne(record) : undefined;
+    const failure = record.event === undefined ? decodeOne(record) : bound(record);
     if (failure) {
       if (!failed) { failed = []; good = records.slice(0, i); }
       failed.push(failure);
@@ -21,6 +23,12 @@ export function decodeRecords(records: LogRecord[]): { records: LogRecord[]; fai
     }
   }
   return { records: good ?? records, failed: failed ?? [] };
+}
+
+/** A receiver that parsed the event itself (from `raw`) gets the same bound. */
+function bound(record: LogRecord): undefined {
+  if (mayNestDeeperThan(record.raw)) record.event = boundNesting(record.event);
+  return undefined;
 }
 
 function decodeOne(record: LogRecord): RecordFailure | undefined {
@@ -36,6 +44,6 @@ function decodeOne(record: LogRecord): RecordFailure | undefined {
     const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     return { record, code: 'json_not_object', reason: `not a JSON object but ${what}`, component: DECODE_COMPONENT };
   }
-  record.event = value as Record<string, unknown>;
+  record.event = (mayNestDeeperThan(record.raw) ? boundNesting(value) : value) as Record<string, unknown>;
   return undefined;
 }

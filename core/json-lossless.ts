@@ -4,6 +4,7 @@
  * It is slower than JSON.parse, so callers use it only when `mayHoldUnsafeInteger` says a line
  * might need it, keeping the common path on the native parser.
  */
+import { jsonText } from './nesting';
 
 /** True when `text` has a run of 16+ digits: the only way a JSON number can exceed 2^53 exactly. */
 export function mayHoldUnsafeInteger(text: string): boolean {
@@ -143,12 +144,14 @@ function bigintReplacer(_key: string, value: unknown): unknown {
 
 /**
  * JSON.stringify that writes bigint values as plain JSON integers (JSON.stringify throws on them).
- * The native call is tried first; only values that hold a bigint take the slower replacer path.
+ * The native call is tried first; only values that hold a bigint take the slower replacer path,
+ * and only values nested too deep for the native recursion take the iterative one.
  */
 export function stringifyLossless(value: unknown): string {
   try {
     return JSON.stringify(value);
   } catch (err) {
+    if (err instanceof RangeError) return jsonText(value);
     if (!(err instanceof TypeError)) throw err;
     return JSON.stringify(value, bigintReplacer).replace(BIG_MARKED, '$1');
   }

@@ -6,6 +6,7 @@ import type { Registry } from '../registry-types';
 import { loadConfigFile } from '../config/load';
 import { loadSettings } from '../config/settings';
 import { UserError } from '../errors';
+import { setMaxNestingDepth } from '../nesting';
 import { parseCli, USAGE, COMMAND_USAGE } from './args';
 import { runService } from './run';
 
@@ -21,6 +22,7 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
       metricsPort: args.metricsPort,
       dataDir: args.dataDir,
     });
+    setMaxNestingDepth(settings.maxNestingDepth);
     const config = loadConfigFile(settings.config, registry);
     if (args.command === 'validate') {
       for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -4,6 +4,7 @@
  */
 import convict from 'convict';
 import { UserError } from '../errors';
+import { DEFAULT_MAX_NESTING_DEPTH, MAX_NESTING_DEPTH_LIMIT } from '../nesting';
 
 export const settingsSchema = {
   config: { doc: 'Path of the pipeline config.', format: String, default: 'pipeline.yaml', env: 'TELEPORT_OTEL_CONFIG' },
@@ -22,6 +23,12 @@ export const settingsSchema = {
     default: 10_000,
     env: 'TELEPORT_OTEL_SHUTDOWN_TIMEOUT_MS',
   },
+  maxNestingDepth: {
+    doc: 'Deepest nesting of a JSON value kept as structure; deeper values are kept as their JSON text (a string), so no component walks deeper.',
+    format: 'nat',
+    default: DEFAULT_MAX_NESTING_DEPTH,
+    env: 'TELEPORT_OTEL_MAX_NESTING_DEPTH',
+  },
 } as const;
 
 const FLAGS: Partial<Record<keyof typeof settingsSchema, string>> = {
@@ -38,6 +45,7 @@ export interface ProcessSettings {
   metricsHost: string;
   dataDir: string;
   shutdownTimeout: number;
+  maxNestingDepth: number;
 }
 
 /** `overrides` are the CLI flags that were given. */
@@ -47,6 +55,8 @@ export function loadSettings(overrides: Partial<ProcessSettings>, env: NodeJS.Pr
   try {
     c.load(given);
     c.validate({ allowed: 'strict' });
+    const depth = c.get('maxNestingDepth');
+    if (depth < 1 || depth > MAX_NESTING_DEPTH_LIMIT) throw new Error(`maxNestingDepth: must be from 1 to ${MAX_NESTING_DEPTH_LIMIT}, got ${depth}`);
   } catch (err) {
     // convict says `metricsPort: ...`; the user wrote a flag or an environment variable.
     const lines = (err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {

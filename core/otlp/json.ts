@@ -3,7 +3,8 @@
  * fields, 64-bit integers as decimal strings, attributes as `{key, value: {stringValue|...}}`.
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
-import { clusterNameOf, eventTimeUnixNano, severityOf } from './log-record';
+import { jsonText } from '../nesting';
+import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, severityOf } from './log-record';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -112,7 +113,7 @@ function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache, out: st
   const attributes = record.attributes;
   for (const key in attributes) {
     if (!first) s += ',';
-    s = encodeAnyValue(attributes[key], s + keyPrefix(key)) + '}';
+    s = encodeAnyValue(attributes[key], s + keyPrefix(key), otlpValueDepth()) + '}';
     first = false;
   }
   const uid = event?.uid;
@@ -123,8 +124,8 @@ function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache, out: st
   out.push(s + '}');
 }
 
-/** `s` followed by the AnyValue of `v`. */
-function encodeAnyValue(v: AttributeValue, s: string): string {
+/** `s` followed by the AnyValue of `v`; a container below `depth` more levels goes as its JSON text. */
+function encodeAnyValue(v: AttributeValue, s: string, depth: number): string {
   switch (typeof v) {
     case 'string': return s + '{"stringValue":' + JSON.stringify(v) + '}';
     case 'boolean': return s + (v ? '{"boolValue":true}' : '{"boolValue":false}');
@@ -135,11 +136,12 @@ function encodeAnyValue(v: AttributeValue, s: string): string {
       if (Number.isInteger(v)) return s + '{"intValue":"' + String(v) + '"}';
       return s + '{"doubleValue":' + (Number.isFinite(v) ? String(v) : JSON.stringify(String(v))) + '}';
   }
+  if (depth === 0) return s + '{"stringValue":' + JSON.stringify(jsonText(v)) + '}';
   if (Array.isArray(v)) {
     s += '{"arrayValue":{"values":[';
     for (let i = 0; i < v.length; i++) {
       if (i > 0) s += ',';
-      s = encodeAnyValue(v[i], s);
+      s = encodeAnyValue(v[i], s, depth - 1);
     }
     return s + ']}}';
   }
@@ -148,7 +150,7 @@ function encodeAnyValue(v: AttributeValue, s: string): string {
   const map = v as Attributes;
   for (const key in map) {
     if (!first) s += ',';
-    s = encodeAnyValue(map[key], s + keyPrefix(key)) + '}';
+    s = encodeAnyValue(map[key], s + keyPrefix(key), depth - 1) + '}';
     first = false;
   }
   return s + ']}}';

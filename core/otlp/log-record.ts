@@ -13,10 +13,23 @@
  * - body: the original line as a string, byte for byte, so nothing is lost (big integers, key
  *   order, escapes)
  * - attributes: what processors added (ECS fields, p_any_* indicators), plus `log.record.uid`
- *   = the event's `uid`
+ *   = the event's `uid`; a value nested deeper than `otlpValueDepth()` goes as its JSON text
  */
+import { maxNestingDepth } from '../nesting';
 import type { Attributes, LogRecord } from '../record';
 import { rfc3339ToUnixNano } from '../time';
+
+/**
+ * Protobuf decoders commonly refuse more than 100 nested messages (the default of Java's and of
+ * protobufjs's readers), and each level of an attribute value costs three (AnyValue, KeyValueList
+ * or ArrayValue, KeyValue) below the four of the request: 30 levels is what every backend decodes.
+ */
+const OTLP_MAX_VALUE_DEPTH = 30;
+
+/** Container levels of an attribute value written as structure; deeper ones go as JSON text. */
+export function otlpValueDepth(): number {
+  return Math.min(maxNestingDepth(), OTLP_MAX_VALUE_DEPTH);
+}
 
 export interface OtlpLogRecord {
   timeUnixNano: bigint;

@@ -18,10 +18,11 @@
  * decimal string (nothing else could hold it); other numbers as `double_value`.
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
-import { clusterNameOf, eventTimeUnixNano, severityOf } from './log-record';
+import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, severityOf } from './log-record';
 import type { ResourceOptions } from './json';
 import { copyAscii, ProtoWriter } from './proto-writer';
 import { timeOfDayNanos } from '../time';
+import { jsonText } from '../nesting';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -185,13 +186,13 @@ export class OtlpProtoEncoder extends ProtoWriter {
     if (typeof name === 'string' && name !== '') this.string(12, name);
   }
 
-  /** A KeyValue in repeated field `field`. */
-  private keyValue(field: number, key: string, value: AttributeValue): void {
+  /** A KeyValue in repeated field `field`; `depth`: container levels left before JSON text. */
+  private keyValue(field: number, key: string, value: AttributeValue, depth = otlpValueDepth()): void {
     if (typeof value === 'string' && key.length + value.length <= MAX_FLAT && this.flatKeyValue(field, key, value)) return;
     const kv = this.begin(field, 1);
     this.string(1, key);
     const any = this.begin(2, 1);
-    this.anyValue(value);
+    this.anyValue(value, depth);
     this.end(any, 1);
     this.end(kv, 1);
   }
@@ -224,7 +225,7 @@ export class OtlpProtoEncoder extends ProtoWriter {
   }
 
   /** AnyValue content (the caller wrote the tag and patches the length). */
-  private anyValue(v: AttributeValue): void {
+  private anyValue(v: AttributeValue, depth: number): void {
     switch (typeof v) {
       case 'string': this.string(1, v); return;
       case 'boolean':
@@ -256,18 +257,20 @@ export class OtlpProtoEncoder extends ProtoWriter {
         }
         return;
       default:
-        if (Array.isArray(v)) {
+        if (depth === 0) {
+          this.string(1, jsonText(v));
+        } else if (Array.isArray(v)) {
           const arr = this.begin(5, 1); // array_value: ArrayValue { repeated AnyValue values = 1 }
           for (let i = 0; i < v.length; i++) {
             const item = this.begin(1, 1);
-            this.anyValue((v as AttributeValue[])[i]);
+            this.anyValue((v as AttributeValue[])[i], depth - 1);
             this.end(item, 1);
           }
           this.end(arr, 1);
         } else {
           const list = this.begin(6, 1); // kvlist_value: KeyValueList { repeated KeyValue values = 1 }
           const map = v as Attributes;
-          for (const key in map) this.keyValue(1, key, map[key]);
+          for (const key in map) this.keyValue(1, key, map[key], depth - 1);
           this.end(list, 1);
         }
     }

@@ -1,15 +1,18 @@
 /** One processor step, shared by pipelines on the main thread and on worker threads. */
 import type { Processor, ProcessResult } from '../component';
-import { errorMessage } from '../errors';
+import { isolateRecords } from '../isolate';
 import type { LogRecord } from '../record';
 
-/** A processor that throws has a bug; its batch is dead-lettered rather than crashing the process. */
+/**
+ * A processor that throws has a bug for some record: that record alone is dead-lettered
+ * (core/isolate.ts) and the others go on, rather than the batch or the process going down.
+ */
 export async function runProcessor(step: { readonly id: string; readonly processor: Processor }, records: LogRecord[]): Promise<ProcessResult> {
   if (records.length === 0) return { records, failed: [] };
-  try {
-    return await step.processor.process(records);
-  } catch (error) {
-    const reason = `internal error: ${errorMessage(error)}`;
-    return { records: [], failed: records.map((record) => ({ record, code: 'internal', reason, component: step.id })) };
-  }
+  const { results, failed } = await isolateRecords(records, step.id, (batch) => step.processor.process(batch as LogRecord[]));
+  if (results.length === 1 && failed.length === 0) return results[0];
+  return {
+    records: results.flatMap((r) => r.records),
+    failed: [...failed, ...results.flatMap((r) => r.failed)],
+  };
 }

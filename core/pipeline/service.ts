@@ -7,6 +7,7 @@ import type { ServiceConfig, ComponentConfig } from '../config/load';
 import { DEFAULT_RETRY } from '../retry';
 import type { Logger, LogLevel } from '../telemetry/logger';
 import { Telemetry } from '../telemetry/metrics';
+import { maxNestingDepth } from '../nesting';
 import { Fanout } from './fanout';
 import { Pipeline, type ProcessorHandle } from './pipeline';
 import type { ExporterHandle } from './deliver';
@@ -141,6 +142,7 @@ export class Service {
       exporters: p.exporters.map(describe(this.config.exporters)),
       logLevel: this.options.logLevel ?? 'info',
       dataDir: this.options.dataDir,
+      maxNestingDepth: maxNestingDepth(),
       yamlDocuments: parsedYamlDocuments(),
     }, p.workers, logger);
     this.pools.push(pool);

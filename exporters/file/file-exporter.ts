@@ -1,12 +1,15 @@
 /**
  * Appends one OTLP/JSON ExportLogsServiceRequest per export call and fsyncs before resolving, so
  * an acknowledged batch survives a crash. Calls from several pipelines are written one at a time.
+ * A record the encoder throws on is rejected alone; its batch mates are then written one request
+ * per record (core/isolate.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXPORT_SUCCESS, type CreateContext, type Exporter, type ExportResult } from '../../core/component';
 import { RetryableError } from '../../core/errors';
 import { encodeExportLogsServiceRequest, type ResourceOptions } from '../../core/otlp/json';
+import { isolateRecords } from '../../core/isolate';
 import type { LogRecord } from '../../core/record';
 import { SCOPE_NAME, VERSION } from '../../core/version';
 import type { FileExporterConfig } from './config';
@@ -24,14 +27,13 @@ export class FileExporter implements Exporter {
   private readonly resource: ResourceOptions;
   private readonly file: string;
 
-  constructor(private readonly config: FileExporterConfig, ctx: CreateContext) {
+  constructor(private readonly config: FileExporterConfig, private readonly ctx: CreateContext) {
     this.file = path.resolve(config.path);
     this.resource = {
       attributes: { 'service.name': 'teleport', ...config.resource },
       scopeName: SCOPE_NAME,
       scopeVersion: VERSION,
     };
-    void ctx;
   }
 
   async start(): Promise<void> {
@@ -44,12 +46,13 @@ export class FileExporter implements Exporter {
    * every request queued while a write+fsync is under way goes out in one write and one fsync,
    * so several batches in flight cost one disk flush instead of one each.
    */
-  export(records: readonly LogRecord[]): Promise<ExportResult> {
-    const text = encodeExportLogsServiceRequest(records, this.resource) + '\n';
-    return new Promise((resolve) => {
-      this.pending.push({ text, resolve });
+  async export(records: readonly LogRecord[]): Promise<ExportResult> {
+    const { results, failed } = await isolateRecords(records, this.ctx.id, (batch) => encodeExportLogsServiceRequest(batch, this.resource) + '\n');
+    const result = results.length === 0 ? EXPORT_SUCCESS : await new Promise<ExportResult>((resolve) => {
+      this.pending.push({ text: results.length === 1 ? results[0] : results.join(''), resolve });
       this.flushing ??= this.flushLoop();
     });
+    return result.kind === 'success' && failed.length > 0 ? { kind: 'rejected', failed } : result;
   }
 
   private async flushLoop(): Promise<void> {

@@ -9,17 +9,21 @@
  * - Bounded: when `queueSize` batches' worth of records are waiting, `add` waits for room before
  *   queueing: the wait propagates to the receiver (backpressure); nothing is dropped.
  * - Outcome per call: `retryable` if any of its records' batches was (the core then retries the
- *   whole call: at-least-once), else `rejected` listing the records of rejected batches, else
+ *   whole call: at-least-once), else `rejected` listing its records the batches rejected, else
  *   `success`.
  */
 import { EXPORT_SUCCESS, type ExportResult } from '../../core/component';
 import { RetryableError } from '../../core/errors';
 import type { LogRecord, RecordFailure } from '../../core/record';
 
+/** A record of a dispatched batch that can never be accepted, by its index in that batch. */
+export interface BatchRejection { readonly index: number; readonly code: string; readonly reason: string }
+
 export type BatchOutcome =
   | { readonly kind: 'success' }
   | { readonly kind: 'retryable'; readonly error: Error; readonly retryAfterMs?: number }
-  | { readonly kind: 'rejected'; readonly code: 'export_rejected'; readonly reason: string };
+  /** `rejected` never accepted; every other record of the batch was. */
+  | { readonly kind: 'rejected'; readonly rejected: readonly BatchRejection[] };
 
 export type Dispatch = (records: LogRecord[]) => Promise<BatchOutcome>;
 
@@ -137,22 +141,29 @@ export class Batcher {
     this.dispatch(records)
       .catch((err: unknown): BatchOutcome => ({ kind: 'retryable', error: err instanceof Error ? err : new Error(String(err)) }))
       .then((outcome) => {
-        for (const s of slices) this.settle(s, outcome);
+        const rejected = outcome.kind === 'rejected' ? new Map(outcome.rejected.map((r) => [r.index, r])) : undefined;
+        let offset = 0;
+        for (const s of slices) {
+          this.settle(s, outcome, rejected, offset);
+          offset += s.to - s.from;
+        }
         this.active--;
         if (this.active === 0) for (const wake of this.idleWaiters.splice(0)) wake();
         this.pump();
       });
   }
 
-  private settle(slice: Slice, outcome: BatchOutcome): void {
+  /** `offset`: where the slice's records start in the dispatched batch (what `rejected` indexes). */
+  private settle(slice: Slice, outcome: BatchOutcome, rejected: Map<number, BatchRejection> | undefined, offset: number): void {
     const call = slice.call;
     if (outcome.kind === 'retryable') {
       const later = call.retry?.retryAfterMs;
       const retryAfterMs = later === undefined ? outcome.retryAfterMs : Math.max(later, outcome.retryAfterMs ?? 0);
       call.retry = { error: outcome.error, retryAfterMs };
-    } else if (outcome.kind === 'rejected') {
+    } else if (rejected !== undefined) {
       for (let i = slice.from; i < slice.to; i++) {
-        call.failed.push({ record: call.records[i], code: outcome.code, reason: outcome.reason, component: this.options.component });
+        const r = rejected.get(offset + i - slice.from);
+        if (r !== undefined) call.failed.push({ record: call.records[i], code: r.code, reason: r.reason, component: this.options.component });
       }
     }
     call.outstanding--;

@@ -39,12 +39,20 @@ export class BatchEncoder {
   }
 
   /** Serializes synchronously (CPU on the caller's thread), compresses off-thread. */
-  async encode(records: readonly LogRecord[]): Promise<RequestBody> {
-    const plain = this.encoding === 'proto'
+  encode(records: readonly LogRecord[]): Promise<RequestBody> {
+    return this.compress(this.serialize(records), records.length);
+  }
+
+  /** The uncompressed request body. */
+  serialize(records: readonly LogRecord[]): Buffer {
+    return this.encoding === 'proto'
       ? this.protoRequest(records)
       : Buffer.from(encodeExportLogsServiceRequest(records, this.resource), 'utf8');
+  }
+
+  async compress(plain: Buffer, count: number): Promise<RequestBody> {
     const body = this.compression === 'gzip' ? await gzip(plain, this.level) : plain;
-    return { body, encoding: this.encoding, compression: this.compression, count: records.length };
+    return { body, encoding: this.encoding, compression: this.compression, count };
   }
 
   private protoRequest(records: readonly LogRecord[]): Buffer {

@@ -5,23 +5,25 @@
  * Acknowledgement: without `sending_queue.storage`, an export call resolves `success` only after
  * the backend answered 2xx for every record of it; `retryable` (network, 429/502/503/504, with
  * Retry-After) lets the core retry with `retry_on_failure`; any other status rejects the records
- * (dead letter). With `storage`, a call resolves once its batch is fsynced in the on-disk queue,
+ * (dead letter), after a refused request was split to find the records truly refused (split-send.ts). With `storage`, a call resolves once its batch is fsynced in the on-disk queue,
  * and queue-sender.ts owns delivery from there on, across outages and restarts.
  */
 import path from 'node:path';
 import { type CreateContext, type Exporter, type ExportResult } from '../../core/component';
 import { RetryableError } from '../../core/errors';
+import { isolateRecords } from '../../core/isolate';
 import type { ResourceOptions } from '../../core/otlp/json';
 import type { LogRecord } from '../../core/record';
 import { retryPolicyFrom, type RetryPolicy } from '../../core/retry';
 import type { Logger } from '../../core/telemetry/logger';
 import type { ComponentTelemetry } from '../../core/telemetry/metrics';
 import { SCOPE_NAME, VERSION } from '../../core/version';
-import { Batcher, type BatchOutcome } from './batcher';
+import { Batcher, type BatchOutcome, type BatchRejection } from './batcher';
 import { logsUrl, type OtlpHttpExporterConfig } from './config';
 import { DiskQueue } from './disk-queue';
 import { BatchEncoder } from './encoding';
 import { QueueSender } from './queue-sender';
+import { sendSplitting } from './split-send';
 import { HttpTransport, type SendOutcome } from './transport';
 
 /** The resource and scope every request carries. */
@@ -43,6 +45,7 @@ export class OtlpHttpExporter implements Exporter {
   private readonly partialRejected: Counter;
   private readonly queueSent: Counter;
   private readonly queueRejected: Counter;
+  private readonly splitRequests: Counter;
   private transport: HttpTransport | undefined;
   private queue: DiskQueue | undefined;
   private sender: QueueSender | undefined;
@@ -68,6 +71,8 @@ export class OtlpHttpExporter implements Exporter {
       'Records the on-disk queue delivered to the backend.');
     this.queueRejected = ctx.telemetry.counter('otlphttp_queue_rejected_records_total',
       'Records of on-disk queue batches the backend refused permanently (kept under <storage>/rejected).');
+    this.splitRequests = ctx.telemetry.counter('otlphttp_split_requests_total',
+      'Extra requests sent to find the records of a permanently refused request that the backend truly refuses.');
     ctx.stopping?.addEventListener('abort', () => this.batcher.drain(), { once: true });
     // Read at scrape time: how far behind the backend is, for alerting during an outage.
     ctx.telemetry.gauge('otlphttp_queue_waiting_records', 'Records waiting in memory for a sender.', () => this.batcher.queued);
@@ -111,29 +116,51 @@ export class OtlpHttpExporter implements Exporter {
     return this.batcher.add(records);
   }
 
-  /** Memory mode: one request; the outcome goes back to the calls whose records it carried. */
+  /**
+   * Memory mode: one request (split when the backend refuses it, split-send.ts); the outcome goes
+   * back to the calls whose records it carried.
+   */
   private async send(records: LogRecord[]): Promise<BatchOutcome> {
-    const outcome = await this.transport!.send(await this.encoder.encode(records));
+    const { kept, plain, rejected } = await this.serializeIsolated(records);
+    if (kept.length === 0) return { kind: 'rejected', rejected };
+    const indexOf = kept === records ? (i: number) => i : (i: number) => records.indexOf(kept[i]);
+    const post = async (from: number, to: number) => this.transport!.send(from === 0 && to === kept.length
+      ? await this.encoder.compress(plain, kept.length)
+      : await this.encoder.encode(kept.slice(from, to)));
+    const outcome = await sendSplitting(kept.length, post, { accepted: (o) => this.notePartial(o), split: () => this.splitRequests.inc() });
     switch (outcome.kind) {
       case 'success':
-        this.notePartial(outcome);
-        return { kind: 'success' };
+        return rejected.length === 0 ? { kind: 'success' } : { kind: 'rejected', rejected };
       case 'retryable':
         return { kind: 'retryable', error: new RetryableError('export_unavailable', `${this.ctx.id}: ${outcome.message}`), retryAfterMs: outcome.retryAfterMs };
-      case 'permanent':
-        return { kind: 'rejected', code: 'export_rejected', reason: `${this.ctx.id}: ${this.transport!.target} refused the batch: ${outcome.message}` };
+      case 'refused':
+        for (const range of outcome.refused) {
+          const reason = `${this.ctx.id}: ${this.transport!.target} refused ${range.to - range.from === 1 ? 'the record' : `${range.to - range.from} records`}: ${range.message}`;
+          for (let i = range.from; i < range.to; i++) rejected.push({ index: indexOf(i), code: 'export_rejected', reason });
+        }
+        return { kind: 'rejected', rejected };
     }
   }
 
   /** Disk mode: acknowledged once fsynced in the queue; the sender delivers it. */
   private async persist(records: LogRecord[]): Promise<BatchOutcome> {
     try {
-      await this.queue!.append(await this.encoder.encode(records));
-      return { kind: 'success' };
+      const { kept, plain, rejected } = await this.serializeIsolated(records);
+      if (kept.length > 0) await this.queue!.append(await this.encoder.compress(plain, kept.length));
+      return rejected.length === 0 ? { kind: 'success' } : { kind: 'rejected', rejected };
     } catch (err) {
       if (err instanceof RetryableError && err.code === 'queue_full') this.logger.rateLimited('queue-full', 'error', err.message);
       return { kind: 'retryable', error: err instanceof Error ? err : new Error(String(err)) };
     }
+  }
+
+  /** The request body of the records the encoder can serialize; the others rejected alone (core/isolate.ts). */
+  private async serializeIsolated(records: LogRecord[]): Promise<{ kept: LogRecord[]; plain: Buffer; rejected: BatchRejection[] }> {
+    const { results, batches, failed } = await isolateRecords(records, this.ctx.id, (batch) => this.encoder.serialize(batch));
+    if (failed.length === 0) return { kept: records, plain: results[0], rejected: [] };
+    const kept = batches.flat();
+    const rejected = failed.map((f) => ({ index: records.indexOf(f.record), code: f.code, reason: f.reason }));
+    return { kept, plain: kept.length > 0 ? this.encoder.serialize(kept) : Buffer.alloc(0), rejected };
   }
 
   private notePartial(outcome: Extract<SendOutcome, { kind: 'success' }>): void {

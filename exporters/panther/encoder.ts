@@ -4,7 +4,6 @@
  * p_event_time: the file it belongs in.
  */
 import type { EncodedBatch, RecordEncoder } from '../../core/component';
-import { errorMessage } from '../../core/errors';
 import { stringifyLossless } from '../../core/json-lossless';
 import type { LogRecord } from '../../core/record';
 import { PantherLines } from './serialize';
@@ -42,13 +41,7 @@ export class PantherRecordEncoder implements RecordEncoder {
         failures.push({ index: i, reason });
         continue;
       }
-      let json: string;
-      try {
-        json = stringifyLossless(p);
-      } catch (err) {
-        failures.push({ index: i, reason: `cannot serialize: ${errorMessage(err)}` });
-        continue;
-      }
+      const json = stringifyLossless(p);
       // Consecutive records mostly share the key: reuse the string.
       keys[i] = lastKey.length === logType.length + 1 + HOUR_LENGTH && lastKey.startsWith(logType) && time.startsWith(lastKey.slice(-HOUR_LENGTH))
         ? lastKey

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { EXPORT_SUCCESS, type CreateContext, type EncodedBatch, type Exporter, type ExportResult } from '../../core/component';
 import { errorMessage, RetryableError } from '../../core/errors';
+import { encodeIsolated } from '../../core/isolate';
 import { logTypeFolder } from '../../core/panther/names';
 import { encodingsFor, type LogRecord, type RecordFailure } from '../../core/record';
 import type { PantherExporterConfig } from './config';
@@ -117,7 +118,7 @@ export class PantherExporter implements Exporter {
    */
   private group(records: readonly LogRecord[], failed: RecordFailure[]): Group[] {
     const batch = this.encoded(records);
-    for (const f of batch.failures) failed.push({ record: records[f.index], code: 'export_rejected', reason: f.reason, component: this.ctx.id });
+    for (const f of batch.failures) failed.push({ record: records[f.index], code: f.code ?? 'export_rejected', reason: f.reason, component: this.ctx.id });
     const groups = new Map<string, Group>();
     const { bytes, ends, keys } = batch;
     let runStart = 0;
@@ -139,7 +140,7 @@ export class PantherExporter implements Exporter {
 
   private encoded(records: readonly LogRecord[]): EncodedBatch {
     const parts = encodingsFor(records, this.ctx.id);
-    if (parts === undefined) return this.encoder.encode(records);
+    if (parts === undefined) return encodeIsolated(this.encoder, records, this.ctx.id);
     const ends = new Int32Array(records.length);
     let at = 0;
     for (let i = 0; i < parts.length; i++) ends[i] = at += parts[i].bytes.byteLength;

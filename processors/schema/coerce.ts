@@ -8,6 +8,7 @@ import type { FieldSpec, IpFamily, TimeFormat, ValueSpec, ValueValidation } from
 import { pantherFieldName } from '../../core/panther/names';
 import { compileStrftime, isStrftimePattern } from '../../core/panther/strftime';
 import { mayHoldUnsafeInteger, parseLossless, stringifyLossless } from '../../core/json-lossless';
+import { boundNesting, mayNestDeeperThan } from '../../core/nesting';
 import { formatPantherTime, rfc3339ToPantherTime } from '../../core/time';
 
 export const ABSENT: unique symbol = Symbol('absent');
@@ -82,6 +83,7 @@ function embeddedJson(coerce: Coerce): Coerce {
     let parsed: unknown;
     try {
       parsed = mayHoldUnsafeInteger(v) ? parseLossless(v) : JSON.parse(v);
+      if (mayNestDeeperThan(v)) parsed = boundNesting(parsed);
     } catch {
       return new Failure('', `not embedded JSON: ${show(v)}`);
     }

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import type { CreateContext, Processor, ProcessResult } from '../../core/component';
 import { mayHoldUnsafeInteger, parseLossless } from '../../core/json-lossless';
+import { boundNesting } from '../../core/nesting';
 import { pantherFieldName } from '../../core/panther/names';
 import { bundledSchemaPath, loadPantherSchema, type PantherSchema } from '../../core/panther/schema';
 import type { LogRecord, RecordFailure } from '../../core/record';
@@ -96,9 +97,9 @@ export class SchemaProcessor implements Processor {
     // Rare: integers beyond 2^53 lost digits in JSON.parse; read this line again losslessly.
     if (mayHoldUnsafeInteger(record.raw)) {
       try {
-        event = parseLossless(record.raw) as Record<string, unknown>;
+        event = boundNesting(parseLossless(record.raw)) as Record<string, unknown>;
       } catch {
-        // record.event came from the same text, so this cannot happen; keep the decoded event.
+        // The parser recurses: a line nested deeper than the stack allows keeps its decoded event.
       }
     }
     const gen = ++this.generation === 0xffffffff ? this.resetGeneration() : this.generation;

@@ -90,27 +90,6 @@ service:
     assert.deepEqual([...new Set(got)].sort(), [...lines].sort(), 'every line delivered');
   });
 
-  it('dead-letter a batch whose encoder throws instead of retrying it forever', async () => {
-    const dir = tmpDir();
-    const dead = path.join(dir, 'dead.jsonl');
-    const service = await startService(`
-receivers:
-  testreceiver: {lines: ['{"event":"a"}', '{"event":"b"}', '{"event":"c"}'], batch_size: 2}
-exporters:
-  testexporter/buggy: {encoder_bug: true}
-  file/dead: {path: ${JSON.stringify(dead)}}
-service:
-  pipelines:
-    logs: {receivers: [testreceiver], exporters: [testexporter/buggy], dead_letter: [file/dead], workers: 1}
-`);
-    await service.drained();
-    await service.shutdown(5000);
-    const letters = fs.readFileSync(dead, 'utf8').trim().split('\n');
-    assert.equal(letters.length, 2, 'one dead-letter request per batch');
-    assert.match(letters.join('\n'), /internal error: test encoder bug/);
-    assert.equal(TestExporter.instances.get('testexporter/buggy')!.accepted.length, 0);
-  });
-
   it('refuse a bad worker count with its config path', () => {
     const yaml = `
 receivers: {testreceiver: {}}

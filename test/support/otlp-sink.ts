@@ -66,6 +66,8 @@ export class OtlpSink {
   readonly requests: SinkRequest[] = [];
   /** Delay before answering each request. */
   delayMs = 0;
+  /** Refuse, with `status`, every request holding a record that `matches` (a backend refusing one bad record). */
+  refuse: { status: number; matches: (record: DecodedLogRecord) => boolean; message?: string } | undefined;
   /** Partial success to report on accepted requests. */
   partialSuccess: { rejectedLogRecords: number; errorMessage: string } | undefined;
   private fault: (Fault & { until?: number; left?: number }) | undefined;
@@ -97,6 +99,7 @@ export class OtlpSink {
     this.requests.length = 0;
     this.delayMs = 0;
     this.partialSuccess = undefined;
+    this.refuse = undefined;
     this.fault = undefined;
     this.dropLeft = 0;
   }
@@ -180,6 +183,8 @@ export class OtlpSink {
     } catch (err) {
       return this.answerError(res, proto, 400, `cannot decode request: ${(err as Error).message}`, note);
     }
+    const refuse = this.refuse;
+    if (refuse !== undefined && decoded.some(refuse.matches)) return this.answerError(res, proto, refuse.status, refuse.message ?? `refused ${refuse.status}`, note);
     if (generation === this.generation) for (const r of decoded) this.records.push(r);
     const { response } = types();
     const payload = this.partialSuccess ? { partialSuccess: this.partialSuccess } : {};

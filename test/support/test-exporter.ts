@@ -19,7 +19,7 @@ const shape = {
   fail_for: duration({ doc: 'Export calls fail with a retryable error during this long after start.', default: '0' }),
   reject_containing: optional(str({ doc: 'Records whose raw line contains this are rejected permanently.' })),
   retry_interval: duration({ doc: 'Retry delay the core uses for this exporter.', default: '20ms' }),
-  encoder_bug: bool({ doc: 'Gives pipelines with workers an encoder that throws (a bug).', default: false }),
+  encoder_throw_containing: optional(str({ doc: 'Gives pipelines with workers an encoder that throws (a bug) on a batch with a line containing this.' })),
 };
 
 /** Components append here when they start, so tests can check the start order. */
@@ -80,5 +80,16 @@ export const testExporterFactory: ExporterFactory<typeof shape> = {
   description: 'Test-only exporter with controllable delay and failures.',
   configShape: shape,
   create: (config, ctx) => new TestExporter(config, ctx),
-  createEncoder: (config) => (config.encoder_bug ? { encode: () => { throw new Error('test encoder bug'); } } : undefined),
+  createEncoder: (config) => {
+    const needle = config.encoder_throw_containing;
+    if (needle === undefined) return undefined;
+    return {
+      encode: (records) => {
+        if (records.some((r) => r.raw.includes(needle))) throw new Error('test encoder bug');
+        const bytes = new TextEncoder().encode(records.map((r) => r.raw).join(''));
+        let at = 0;
+        return { bytes, ends: Int32Array.from(records, (r) => (at += Buffer.byteLength(r.raw))), keys: records.map(() => ''), failures: [] };
+      },
+    };
+  },
 };

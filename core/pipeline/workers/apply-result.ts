@@ -23,7 +23,7 @@ export function applyWorkerResult(
   for (const [id, batch] of exporters) {
     for (const f of batch.failures) {
       // Refused by one exporter's encoder: dead-lettered, as that exporter would reject it.
-      if (!unencodable.has(f.index)) failures.push({ record: records[passed[f.index]], code: 'export_rejected', reason: f.reason, component: id });
+      if (!unencodable.has(f.index)) failures.push({ record: records[passed[f.index]], code: f.code ?? 'export_rejected', reason: f.reason, component: id });
       unencodable.add(f.index);
     }
   }

@@ -17,6 +17,8 @@ export interface WorkerSetup {
   readonly exporters: readonly { readonly id: string; readonly type: string; readonly config: unknown }[];
   readonly logLevel: string;
   readonly dataDir: string;
+  /** The main thread's nesting bound (core/nesting.ts), so both threads decode alike. */
+  readonly maxNestingDepth: number;
   /** YAML files the main thread parsed (core/yaml-file.ts), so the worker need not parse them again. */
   readonly yamlDocuments: readonly [string, unknown][];
 }

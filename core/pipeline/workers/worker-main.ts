@@ -8,11 +8,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ExporterFactory, Processor, ProcessorFactory, RecordEncoder } from '../../component';
 import { decodeRecords } from '../../decode';
 import { errorMessage } from '../../errors';
+import { setMaxNestingDepth } from '../../nesting';
 import { newRecord, type LogRecord } from '../../record';
 import type { Registry } from '../../registry-types';
 import { createLogger, type LogLevel } from '../../telemetry/logger';
 import { adoptYamlDocuments } from '../../yaml-file';
 import type { ComponentTelemetry } from '../../telemetry/metrics';
+import { encodeIsolated } from '../../isolate';
 import { runProcessor } from '../run-processor';
 import {
   positionAt, rawAt, transferables, type BatchJob, type BatchResult, type CounterDelta, type FromWorker,
@@ -45,6 +47,7 @@ function relayTelemetry(processor: number): ComponentTelemetry {
 
 async function build(): Promise<void> {
   adoptYamlDocuments(setup.yamlDocuments);
+  setMaxNestingDepth(setup.maxNestingDepth);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const reg = (require(setup.registry.module) as Record<string, Registry>)[setup.registry.name];
   const logger = createLogger({ level: setup.logLevel as LogLevel });
@@ -105,16 +108,7 @@ async function run(job: BatchJob): Promise<BatchResult> {
     current = result.records;
   }
   const encoded: BatchResult['encoded'] = {};
-  for (const { id, encoder } of encoders) {
-    try {
-      encoded[id] = encoder.encode(current);
-    } catch (error) {
-      // An encoder that throws has a bug: dead-letter the batch rather than retry it forever.
-      const reason = `internal error: ${errorMessage(error)}`;
-      for (const r of current) fail(r, 'internal', reason, id);
-      return { id: job.id, counts, failures, passed: new Int32Array(0), encoded: {}, counters: counters.splice(0) };
-    }
-  }
+  for (const { id, encoder } of encoders) encoded[id] = encodeIsolated(encoder, current, id);
   const passed = indexOf.all(current);
   const processed = needsRecords
     ? current.map((r) => ({ event: r.event, panther: r.panther, attributes: r.attributes }))

@@ -35,11 +35,11 @@ service:
 `;
 }
 
-function assertExactlyOnce(sink: OtlpSink, n: number, tag: string): void {
+function assertExactlyOnce(sink: OtlpSink, n: number, tag: string, except: string[] = []): void {
   const uids = uidsOf(sink);
-  const expected = Array.from({ length: n }, (_, i) => `${tag}-${i}`);
+  const expected = Array.from({ length: n }, (_, i) => `${tag}-${i}`).filter((u) => !except.includes(u));
   assert.deepEqual([...new Set(uids)].sort(), expected.sort(), 'every record arrived');
-  assert.equal(uids.length, n, 'and none twice');
+  assert.equal(uids.length, expected.length, 'and none twice');
 }
 
 describe('otlphttp faults (in-memory queue)', function () {
@@ -83,25 +83,47 @@ describe('otlphttp faults (in-memory queue)', function () {
     assertExactlyOnce(sink, 40, 'r');
   });
 
-  for (const status of [400, 500]) {
-    it(`dead-letters the records of a request answered ${status}, delivers the rest, and moves on`, async () => {
-      sink.setFault({ status, times: 1, message: 'field too large' });
-      service = await startService(pipeline(sink, dir, { lines: syntheticLines(100, 'd'), batchSize: 20, concurrency: 1 }));
-      await service.drained();
-      const receiver = TestReceiver.instances.get('testreceiver')!;
-      assert.equal(receiver.checkpoint, 100, 'a permanent failure does not block the stream');
-      const letters = readOtlpJsonLines(path.join(dir, 'dead-letter.jsonl'));
-      assert.equal(letters.length, 20);
-      assert.deepEqual(letters.map((l) => (JSON.parse(l.body) as { uid: string }).uid), Array.from({ length: 20 }, (_, i) => `d-${i}`));
-      for (const l of letters) {
-        assert.equal(l.attributes['error.type'], 'export_rejected');
-        assert.match(String(l.attributes['error.message']), new RegExp(`^otlphttp: http://127\\.0\\.0\\.1:\\d+/v1/logs refused the batch: backend answered ${status} .*: field too large$`));
-      }
-      const delivered = uidsOf(sink).sort();
-      assert.deepEqual(delivered, Array.from({ length: 80 }, (_, i) => `d-${i + 20}`).sort());
-      assert.equal(sink.requests.filter((r) => r.status === status).length, 1, 'a permanent failure is not retried');
-    });
-  }
+  it('dead-letters the records of a request answered 500 (not about its content: no split), delivers the rest, and moves on', async () => {
+    sink.setFault({ status: 500, times: 1, message: 'field too large' });
+    service = await startService(pipeline(sink, dir, { lines: syntheticLines(100, 'd'), batchSize: 20, concurrency: 1 }));
+    await service.drained();
+    const receiver = TestReceiver.instances.get('testreceiver')!;
+    assert.equal(receiver.checkpoint, 100, 'a permanent failure does not block the stream');
+    const letters = readOtlpJsonLines(path.join(dir, 'dead-letter.jsonl'));
+    assert.equal(letters.length, 20);
+    assert.deepEqual(letters.map((l) => (JSON.parse(l.body) as { uid: string }).uid), Array.from({ length: 20 }, (_, i) => `d-${i}`));
+    for (const l of letters) {
+      assert.equal(l.attributes['error.type'], 'export_rejected');
+      assert.match(String(l.attributes['error.message']), /^otlphttp: http:\/\/127\.0\.0\.1:\d+\/v1\/logs refused 20 records: backend answered 500 .*: field too large$/);
+    }
+    assert.deepEqual(uidsOf(sink).sort(), Array.from({ length: 80 }, (_, i) => `d-${i + 20}`).sort());
+    assert.equal(sink.requests.filter((r) => r.status === 500).length, 1, 'a permanent failure is not retried');
+  });
+
+  const bodyUid = (r: { body: unknown }) => (JSON.parse(String(r.body)) as { uid: string }).uid;
+
+  it('a 400 for one record of a request: the request is split until only that record is dead-lettered, within 2·⌈log2 n⌉ extra requests', async () => {
+    sink.refuse = { status: 400, matches: (r) => bodyUid(r) === 'm-137', message: 'bad record' };
+    service = await startService(pipeline(sink, dir, { lines: syntheticLines(200, 'm'), batchSize: 200, concurrency: 1, exporter: 'max_batch_size: 200' }));
+    await service.drained();
+    assert.equal(TestReceiver.instances.get('testreceiver')!.checkpoint, 200);
+    const letters = readOtlpJsonLines(path.join(dir, 'dead-letter.jsonl'));
+    assert.deepEqual(letters.map((l) => bodyUid(l)), ['m-137'], 'only the refused record is dead-lettered');
+    assert.match(String(letters[0].attributes['error.message']), /refused the record: backend answered 400 .*: bad record$/);
+    assertExactlyOnce(sink, 200, 'm', ['m-137']);
+    const extra = sink.requests.length - 1;
+    assert.ok(extra > 0 && extra <= 2 * Math.ceil(Math.log2(200)), `${extra} extra requests`);
+    assert.equal(await metric(service, 'teleport_otel_otlphttp_split_requests_total', { component: 'otlphttp' }), extra);
+  });
+
+  it('a backend refusing everything with 400: the split budget bounds the requests, then every record is dead-lettered', async () => {
+    sink.refuse = { status: 400, matches: () => true };
+    service = await startService(pipeline(sink, dir, { lines: syntheticLines(64, 'a'), batchSize: 64, concurrency: 1, exporter: 'max_batch_size: 64' }));
+    await service.drained();
+    assert.equal(readOtlpJsonLines(path.join(dir, 'dead-letter.jsonl')).length, 64);
+    assert.ok(sink.requests.length <= 1 + 2 * Math.log2(64), `${sink.requests.length} requests`);
+    assert.equal(uidsOf(sink).length, 0);
+  });
 
   it('retries dropped connections and timeouts; only requests in flight may arrive twice', async () => {
     sink.dropConnections(3);
