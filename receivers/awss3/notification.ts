@@ -74,11 +74,6 @@ export function decodeKey(encoded: string): string | undefined {
   }
 }
 
-/** How S3 spells `key` in a notification (the inverse of decodeKey), for tests and tools. */
-export function encodeKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
-}
-
 function invalid(reason: string): Notification {
   return { kind: 'invalid', reason };
 }
