@@ -44,7 +44,7 @@ export class SqsPoller {
       invalid: t.counter('awss3_messages_invalid_total', 'SQS messages that are not S3 event notifications (dead-lettered, deleted).'),
       tests: t.counter('awss3_test_events_total', 's3:TestEvent messages (deleted).'),
       ignored: t.counter('awss3_events_ignored_total', 'Notification records of event types other than ObjectCreated (skipped).'),
-      missing: t.counter('awss3_objects_missing_total', 'Announced objects that no longer exist (NoSuchKey: skipped).'),
+      missing: t.counter('awss3_objects_missing_total', 'Listed or announced objects that no longer exist (NoSuchKey: skipped).'),
       heartbeats: t.counter('awss3_visibility_extensions_total', 'ChangeMessageVisibility calls that kept a message hidden while it was read.'),
     };
   }
