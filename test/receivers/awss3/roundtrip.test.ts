@@ -90,4 +90,58 @@ describe('awss3 receiver: notification mode', function () {
     assert.match(String(note.attributes['teleport_otel.source.position']), new RegExp(`^${queue.replace(/[.]/g, '\\.')} message `));
     assert.deepEqual(await aws.queueCounts(queue), { visible: 0, inFlight: 0, delayed: 0 });
   });
+
+  it('a corrupt gzip object keeps the lines before the damage and dead-letters the rest; a line over max_log_size is dead-lettered', async () => {
+    const bucket = aws.unique('corrupt');
+    await aws.createBucket(bucket);
+    const queue = await aws.createQueue(aws.unique('corrupt'));
+    const lines = events('c', 0, 2000);
+    const gz = zlib.gzipSync(lines.join('\n') + '\n');
+    const truncated = await aws.putObject(bucket, 'logs/cut.log.gz', gz.subarray(0, Math.floor(gz.length / 2)));
+    const long = `{"event":"huge","uid":"huge-0","data":"${'x'.repeat(5000)}"}`;
+    const after = events('after-long', 0, 3);
+    const withLong = await aws.putObject(bucket, 'logs/long.log', [long, ...after].join('\n') + '\n');
+    await aws.notify(queue, [truncated, withLong]);
+    const dead = await drain(queue, { max_log_size: '4KiB' });
+    const counts = [...sink.records].map((r) => String(r.attributes['log.record.uid']));
+    const inflated = counts.filter((u) => u.startsWith('c-'));
+    assert.ok(inflated.length > 0 && inflated.length < lines.length, `${inflated.length} lines before the damage`);
+    assert.deepEqual(inflated, lines.slice(0, inflated.length).map((l) => JSON.parse(l).uid), 'the lines before the damage, in order');
+    assert.deepEqual(counts.filter((u) => u.startsWith('after-long')), after.map((l) => JSON.parse(l).uid));
+    const letters = deadLetters(dead);
+    const codes = letters.map((d) => d.attributes['error.type']).sort();
+    assert.ok(codes.includes('decompress_failed') && codes.includes('line_too_long'), JSON.stringify(codes));
+    const cut = letters.find((d) => d.attributes['error.type'] === 'decompress_failed')!;
+    assert.match(String(cut.attributes['teleport_otel.source.position']), new RegExp(`^s3://${bucket}/logs/cut\\.log\\.gz:\\d+$`));
+    assert.match(String(cut.attributes['error.message']), /gzip data is truncated or corrupt after line \d+/);
+    const tooLong = letters.find((d) => d.attributes['error.type'] === 'line_too_long')!;
+    assert.equal(tooLong.attributes['teleport_otel.source.position'], `s3://${bucket}/logs/long.log:1`);
+    assert.deepEqual(await aws.queueCounts(queue), { visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('holds at most `workers` messages in flight', async () => {
+    const bucket = aws.unique('workers');
+    await aws.createBucket(bucket);
+    const queue = await aws.createQueue(aws.unique('workers'));
+    const all: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const ls = events(`w${i}`, 0, 200);
+      all.push(...ls);
+      await aws.notify(queue, [await aws.putObject(bucket, `logs/${i}.log`, ls.join('\n') + '\n')]);
+    }
+    sink.delayMs = 100;
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, (await aws.queueCounts(queue)).inFlight);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    })();
+    await drain(queue, { sqs: { workers: 2, max_messages: 10 }, max_batch_size: 50 });
+    sampling = false;
+    await sampler;
+    assert.equal(exactlyOnce(sink, all), undefined);
+    assert.equal(peak, 2, `peak of messages in flight: ${peak}`);
+  });
 });
