@@ -5,6 +5,7 @@
  */
 import { Registry } from './core/registry-types';
 import { filelogReceiverFactory } from './receivers/filelog/factory';
+import { awss3ReceiverFactory } from './receivers/awss3/factory';
 import { debugExporterFactory } from './exporters/debug/factory';
 import { fileExporterFactory } from './exporters/file/factory';
 import { schemaProcessorFactory } from './processors/schema/factory';
@@ -16,6 +17,7 @@ import { otlphttpExporterFactory } from './exporters/otlphttp/factory';
 export const registry = new Registry({ module: __filename, name: 'registry' }, [
   // receivers
   filelogReceiverFactory,
+  awss3ReceiverFactory,
   // processors
   schemaProcessorFactory,
   indicatorsProcessorFactory,

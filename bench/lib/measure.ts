@@ -2,7 +2,7 @@
  * Measured jobs run in child processes that print one `BENCH {json}` line (wall time, CPU time,
  * peak RSS); the parent prints them side by side as ratios to the floor.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 export interface Measurement {
@@ -48,6 +48,25 @@ export const NODE_FLAGS = ['--max-semi-space-size=32'];
 export function measure(name: string, events: number, args: string[], script = path.join(__dirname, 'child.js')): Measurement {
   const r = spawnSync(process.execPath, [...NODE_FLAGS, script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { name, events, ...parseResult(name, r.stdout, r.status, r.stderr) };
+}
+
+/** As `measure`, without blocking this process: for benches whose peers (emulators) run in it. */
+export function measureAsync(name: string, events: number, args: string[], script = path.join(__dirname, 'child.js')): Promise<Measurement> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      try {
+        resolve({ name, events, ...parseResult(name, stdout, status, stderr) });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
 }
 
 export function report(floor: Measurement, others: Measurement[]): string {
