@@ -4,7 +4,7 @@
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { jsonText } from '../nesting';
-import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, severityOf } from './log-record';
+import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, recordUid, severityOf } from './log-record';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -112,12 +112,12 @@ function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache, out: st
   let first = true;
   const attributes = record.attributes;
   for (const key in attributes) {
+    if (key === 'log.record.uid') continue; // the record's own, written below, wins
     if (!first) s += ',';
     s = encodeAnyValue(attributes[key], s + keyPrefix(key), otlpValueDepth()) + '}';
     first = false;
   }
-  const uid = event?.uid;
-  if (typeof uid === 'string' && uid !== '') s += (first ? '' : ',') + '{"key":"log.record.uid","value":{"stringValue":' + JSON.stringify(uid) + '}}';
+  s += (first ? '' : ',') + '{"key":"log.record.uid","value":{"stringValue":' + JSON.stringify(recordUid(record)) + '}}';
   s += ']';
   const name = event?.event;
   if (typeof name === 'string' && name !== '') s += ',"eventName":' + JSON.stringify(name);

@@ -13,8 +13,9 @@
  * - body: the original line as a string, byte for byte, so nothing is lost (big integers, key
  *   order, escapes)
  * - attributes: what processors added (ECS fields, p_any_* indicators), plus `log.record.uid`
- *   = the event's `uid`; a value nested deeper than `otlpValueDepth()` goes as its JSON text
+ *   (see recordUid); a value nested deeper than `otlpValueDepth()` goes as its JSON text
  */
+import { createHash } from 'node:crypto';
 import { maxNestingDepth } from '../nesting';
 import type { Attributes, LogRecord } from '../record';
 import { rfc3339ToUnixNano } from '../time';
@@ -59,11 +60,23 @@ export function eventTimeUnixNano(event: LogRecord['event']): bigint {
   return time !== undefined && time >= 0n && time <= MAX_FIXED64 ? time : 0n;
 }
 
+/**
+ * The stable id a backend deduplicates on (delivery is at-least-once): the event's `uid`, else a
+ * hash of where the record was read. The byte offset is preferred to the line number, which a
+ * receiver resuming from a checkpoint no longer knows.
+ */
+export function recordUid(record: LogRecord): string {
+  const uid = record.event?.uid;
+  if (typeof uid === 'string' && uid !== '') return uid;
+  const { source, offset, line } = record.position;
+  const where = offset !== undefined ? `${source}@${offset}` : line !== undefined ? `${source}:${line}` : source;
+  return createHash('sha256').update(where).digest('hex').slice(0, 32);
+}
+
 export function toOtlpLogRecord(record: LogRecord): OtlpLogRecord {
   const event = record.event;
   const [severityNumber, severityText] = severityOf(event?.code);
-  let attributes = record.attributes;
-  if (typeof event?.uid === 'string' && event.uid !== '') attributes = { ...attributes, 'log.record.uid': event.uid };
+  const attributes = { ...record.attributes, 'log.record.uid': recordUid(record) };
   return {
     timeUnixNano: eventTimeUnixNano(event),
     observedTimeUnixNano: record.observedTimeUnixNano,

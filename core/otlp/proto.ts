@@ -18,7 +18,7 @@
  * decimal string (nothing else could hold it); other numbers as `double_value`.
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
-import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, severityOf } from './log-record';
+import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, recordUid, severityOf } from './log-record';
 import type { ResourceOptions } from './json';
 import { copyAscii, ProtoWriter } from './proto-writer';
 import { timeOfDayNanos } from '../time';
@@ -169,16 +169,15 @@ export class OtlpProtoEncoder extends ProtoWriter {
     const body = this.begin(5, 2);
     this.string(1, record.raw);
     this.end(body, 2);
-    const uid = event?.uid;
-    const hasUid = typeof uid === 'string' && uid !== '';
+    const uid = recordUid(record);
     const attributes = record.attributes;
     let uidWritten = false;
     for (const key in attributes) {
       // The uid of the event wins over an attribute of the same name, in that attribute's place.
-      if (hasUid && key === UID_KEY) { this.keyValue(6, key, uid); uidWritten = true; }
+      if (key === UID_KEY) { this.keyValue(6, key, uid); uidWritten = true; }
       else this.keyValue(6, key, attributes[key]);
     }
-    if (hasUid && !uidWritten) this.keyValue(6, UID_KEY, uid);
+    if (!uidWritten) this.keyValue(6, UID_KEY, uid);
     this.ensure(10);
     this.buf[this.pos++] = 0x59; // observed_time_unix_nano (11), fixed64
     this.observed(record.observedTimeUnixNano);

@@ -34,6 +34,23 @@ describe('OTLP/JSON mapping', () => {
     assert.deepEqual(lr.attributes, [{ key: 'log.record.uid', value: { stringValue: 'u-1' } }]);
   });
 
+  it('gives an event without uid a stable id from its position: by offset when known, else by line', () => {
+    const at = (position: { source: string; line?: number; offset?: number }) => {
+      const r = newRecord('{"event":"x"}', position, 1n);
+      decodeRecords([r]);
+      const lr = decode([r], resource).resourceLogs[0].scopeLogs[0].logRecords[0];
+      return lr.attributes.find((a: any) => a.key === 'log.record.uid').value.stringValue as string;
+    };
+    const first = at({ source: 'a.log', line: 7, offset: 120 });
+    assert.match(first, /^[0-9a-f]{32}$/);
+    assert.equal(at({ source: 'a.log', offset: 120 }), first, 'a resumed reader knows the offset, not the line');
+    assert.notEqual(at({ source: 'a.log', offset: 121 }), first);
+    assert.notEqual(at({ source: 'b.log', offset: 120 }), first);
+    assert.equal(at({ source: 's3://b/k', line: 3 }), at({ source: 's3://b/k', line: 3 }));
+    assert.notEqual(at({ source: 's3://b/k', line: 3 }), at({ source: 's3://b/k', line: 4 }));
+    assert.equal(toOtlpLogRecord(newRecord('{}', { source: 'a.log', offset: 120 }, 1n)).attributes['log.record.uid'], first);
+  });
+
   it('groups records by cluster into one ResourceLogs each', () => {
     const lines = ['{"cluster_name":"a","event":"x"}', '{"cluster_name":"b","event":"x"}', '{"cluster_name":"a","event":"y"}', '{"event":"z"}'];
     const req = decode(lines.map(recordOf), resource) as any;
