@@ -1,5 +1,6 @@
 import { bool, duration, int, map, object, oneOf, optional, size, str, url, type Infer } from '../../core/config/schema';
 import { retryOnFailureField } from '../../core/retry';
+import { headerListErrors } from './headers';
 
 export const otlphttpExporterConfig = {
   endpoint: optional(url({
@@ -16,9 +17,13 @@ export const otlphttpExporterConfig = {
     default: 1, min: 1, max: 9,
   }),
   headers: map(str({ doc: 'value', nonEmpty: false }), {
-    doc: 'Extra HTTP headers, e.g. `Authorization: Bearer ${env:OTLP_TOKEN}`.',
+    doc: 'Extra HTTP headers, e.g. `Authorization: Bearer ${env:OTLP_TOKEN}`. A header whose value is empty is not sent, so `${env:OTLP_TOKEN:-}` makes it optional.',
     default: {},
   }),
+  headers_list: optional(str({
+    doc: 'More headers as one string, `name1=value1,name2=value2` with values percent-encoded: the format of `OTEL_EXPORTER_OTLP_HEADERS`, so one environment variable can carry every header a hosted backend asks for. Wins over `headers` for the same name.',
+    nonEmpty: false,
+  })),
   timeout: duration({ doc: 'Deadline of one HTTP request (connect, send, response); a timeout is retried.', default: '30s', min: 1 }),
   tls: object({
     ca_file: optional(str({ doc: 'PEM file of the CA(s) that sign the server certificate (default: the system roots).' })),
@@ -60,6 +65,7 @@ export type OtlpHttpExporterConfig = Infer<typeof otlphttpExporterConfig>;
 export function validateOtlpHttpConfig(c: OtlpHttpExporterConfig): string[] {
   const errors: string[] = [];
   if (c.endpoint === undefined && c.logs_endpoint === undefined) errors.push('endpoint: required (or set logs_endpoint)');
+  errors.push(...headerListErrors(c.headers_list));
   if ((c.tls.cert_file === undefined) !== (c.tls.key_file === undefined)) {
     errors.push(`tls.${c.tls.cert_file === undefined ? 'cert_file' : 'key_file'}: required when tls.${c.tls.cert_file === undefined ? 'key_file' : 'cert_file'} is set`);
   }

@@ -25,6 +25,7 @@ import { BatchEncoder } from './encoding';
 import { QueueSender } from './queue-sender';
 import { sendSplitting } from './split-send';
 import { HttpTransport, type SendOutcome } from './transport';
+import { requestHeaders } from './headers';
 
 /** The resource and scope every request carries. */
 export function resourceOf(config: OtlpHttpExporterConfig): ResourceOptions {
@@ -89,7 +90,7 @@ export class OtlpHttpExporter implements Exporter {
     if (this.state !== 'created') return;
     const c = this.config;
     this.transport = new HttpTransport({
-      url: logsUrl(c), headers: c.headers, timeoutMs: c.timeout, tls: c.tls,
+      url: logsUrl(c), headers: requestHeaders(c), timeoutMs: c.timeout, tls: c.tls,
       maxSockets: c.sending_queue.num_consumers, configPath: `exporters.${this.ctx.id}`,
     });
     if (c.sending_queue.storage !== undefined) {

@@ -104,4 +104,14 @@ describe('otlphttp encoding', () => {
     assert.equal(logsUrl({ ...config, endpoint: 'http://c:4318/' }), 'http://c:4318/v1/logs');
     assert.equal(logsUrl({ ...config, endpoint: 'http://c:4318', logs_endpoint: 'https://x/otlp/logs' }), 'https://x/otlp/logs');
   });
+
+  it('refuses a malformed headers_list with the entry, never its value', () => {
+    const config = parseShape(otlphttpExporterFactory.configShape, { endpoint: 'http://c:4318', headers_list: 'api-key=s3cret,no-equals-sign,x=%zz' }, 'exporters.otlphttp', [])!;
+    const errors = otlphttpExporterFactory.validate!(config);
+    assert.deepEqual(errors, [
+      'headers_list: entry 2 is not name=value with a valid header name',
+      'headers_list: entry 3 (x) has a malformed percent-encoding',
+    ]);
+    assert.ok(!errors.join().includes('s3cret'));
+  });
 });

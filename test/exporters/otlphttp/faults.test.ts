@@ -170,6 +170,19 @@ describe('otlphttp faults (in-memory queue)', function () {
     assert.equal(sink.requests[0].headers['x-scope-orgid'], 'tenant-1');
   });
 
+  it('sends the headers of headers_list over the map, and no header whose value is empty', async () => {
+    service = await startService(pipeline(sink, dir, {
+      lines: syntheticLines(5, 'hl'),
+      exporter: 'headers: {X-Scope-OrgID: tenant-1, Authorization: "${env:OTLP_TEST_TOKEN_UNSET:-}"}\n' +
+        'headers_list: "x-honeycomb-team=abc%3D%3D, x-scope-orgid=tenant-2"',
+    }));
+    await service.drained();
+    const headers = sink.requests[0].headers;
+    assert.equal(headers['x-honeycomb-team'], 'abc==', 'percent-decoded');
+    assert.equal(headers['x-scope-orgid'], 'tenant-2', 'the list wins over the map');
+    assert.equal(headers.authorization, undefined, 'an empty value is not sent');
+  });
+
   it('holds the receiver back while the backend is down: bounded memory, nothing acknowledged, then everything delivered', async () => {
     sink.setFault({ status: 503 });
     const n = 40_000;
