@@ -1,0 +1,66 @@
+/**
+ * The listening socket: HTTP or HTTPS (with client certificates checked during the handshake),
+ * and a shutdown that stops accepting, lets the requests under way finish, then closes.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { HttpReceiverConfig, Endpoint } from './config';
+
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** Reads the TLS files now, so a wrong path fails at start with its config key named. */
+export function createServer(config: HttpReceiverConfig, configPath: string, handler: Handler, onRefused: () => void): http.Server {
+  const common = {
+    // The Event Handler keeps its connection; timeouts only bound clients that stall.
+    keepAliveTimeout: 65_000,
+    requestTimeout: 60_000,
+    headersTimeout: 20_000,
+  };
+  const { tls } = config;
+  if (tls === undefined) return http.createServer(common, handler);
+  const mutual = tls.client_ca_file !== undefined;
+  const server = https.createServer({
+    ...common,
+    cert: readPem(tls.cert_file, `${configPath}.tls.cert_file`),
+    key: readPem(tls.key_file, `${configPath}.tls.key_file`),
+    ca: mutual ? readPem(tls.client_ca_file!, `${configPath}.tls.client_ca_file`) : undefined,
+    // Both, so the handshake itself fails: no request from an unknown client is ever read.
+    requestCert: mutual,
+    rejectUnauthorized: mutual,
+    minVersion: 'TLSv1.2',
+  }, handler);
+  server.on('tlsClientError', onRefused);
+  return server;
+}
+
+export async function listen(server: http.Server, endpoint: Endpoint, configPath: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(new Error(`${configPath}.endpoint: cannot listen on ${endpoint.host}:${endpoint.port}: ${err.code ?? err.message}`));
+    };
+    server.once('error', onError);
+    server.listen(endpoint.port, endpoint.host, () => { server.off('error', onError); resolve(); });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Stops accepting connections and closes idle keep-alive ones; resolves when every connection is
+ * gone, i.e. every request under way was answered (the caller makes sure they are).
+ */
+export function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+function readPem(file: string, key: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
