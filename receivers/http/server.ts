@@ -21,16 +21,24 @@ export function createServer(config: HttpReceiverConfig, configPath: string, han
   const { tls } = config;
   if (tls === undefined) return http.createServer(common, handler);
   const mutual = tls.client_ca_file !== undefined;
-  const server = https.createServer({
+  const options: https.ServerOptions = {
     ...common,
     cert: readPem(tls.cert_file, `${configPath}.tls.cert_file`),
     key: readPem(tls.key_file, `${configPath}.tls.key_file`),
+    passphrase: tls.key_passphrase,
     ca: mutual ? readPem(tls.client_ca_file!, `${configPath}.tls.client_ca_file`) : undefined,
     // Both, so the handshake itself fails: no request from an unknown client is ever read.
     requestCert: mutual,
     rejectUnauthorized: mutual,
     minVersion: 'TLSv1.2',
-  }, handler);
+  };
+  let server: https.Server;
+  try {
+    server = https.createServer(options, handler);
+  } catch (err) {
+    // A wrong passphrase, a key that does not match the certificate, a file that is not PEM.
+    throw new Error(`${configPath}.tls: cannot use ${tls.cert_file} and ${tls.key_file}: ${reasonOf(err)}`);
+  }
   server.on('tlsClientError', onRefused);
   return server;
 }
@@ -55,6 +63,11 @@ export function close(server: http.Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as { reason?: string; message?: string };
+  return e.reason ?? e.message ?? String(err);
 }
 
 function readPem(file: string, key: string): Buffer {

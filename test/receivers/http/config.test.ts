@@ -8,7 +8,8 @@ import { UserError } from '../../../core/errors';
 import { splitEvents } from '../../../receivers/http/body';
 import { tagOf } from '../../../receivers/http/receiver';
 import { testRegistry } from '../../support/test-registry';
-import { startService, tmpDir } from './helpers';
+import { execFileSync } from 'node:child_process';
+import { certs, Client, freePort, startService, tmpDir } from './helpers';
 
 function yaml(receiver: string): string {
   return `
@@ -58,6 +59,26 @@ describe('http receiver: config', () => {
   it('a TLS file that cannot be read fails the start with its config key', async () => {
     await assert.rejects(startService(yaml('{endpoint: "127.0.0.1:0", tls: {cert_file: /nonexistent/server.crt, key_file: /nonexistent/server.key}}'), { once: false }),
       { message: 'receivers.http.tls.cert_file: cannot read /nonexistent/server.crt: ENOENT' });
+  });
+
+  it('an encrypted key_file opens with key_passphrase; a wrong one fails the start in one line', async () => {
+    const c = certs();
+    const encrypted = path.join(tmpDir(), 'server.key');
+    execFileSync('openssl', ['pkey', '-in', c.serverKey, '-aes256', '-passout', 'pass:correct horse', '-out', encrypted]);
+    const tls = (pass: string) => JSON.stringify({ cert_file: c.serverCert, key_file: encrypted, key_passphrase: pass, client_ca_file: c.caCert });
+    await assert.rejects(startService(yaml(`{endpoint: "127.0.0.1:0", tls: ${tls('wrong')}}`), { once: false }), (err: Error) => {
+      assert.equal(err.message, `receivers.http.tls: cannot use ${c.serverCert} and ${encrypted}: bad decrypt`);
+      return true;
+    });
+    const port = await freePort();
+    const service = await startService(yaml(`{endpoint: "127.0.0.1:${port}", tls: ${tls('correct horse')}}`), { once: false });
+    const client = Client.mutual(port, c);
+    try {
+      assert.equal((await client.post('{"event":"x","uid":"enc-1"}')).status, 200);
+    } finally {
+      client.close();
+      await service.shutdown(1000);
+    }
   });
 
   it('--once is refused with one line: a server has no end', () => {
