@@ -134,6 +134,26 @@ describe('http receiver: mutual TLS round trip', function () {
     assert.ok(!deadLetters(dead).some((l) => String(l.body).includes('big-1')));
   });
 
+  it('the tag survives a pipeline on worker threads', async () => {
+    const p = await freePort();
+    const dir = tmpDir();
+    const file = path.join(dir, 'out.jsonl');
+    const yaml = receiverYaml({ endpoint: `127.0.0.1:${p}`, tls: tlsBlock(c) }, `  file: {path: ${JSON.stringify(file)}}`, path.join(dir, 'dead.jsonl'))
+      .replace('dead_letter: [file/dead-letter]}', 'dead_letter: [file/dead-letter], workers: 1}');
+    const onWorkers = await startService(yaml, { once: false });
+    const other = Client.mutual(p, c);
+    try {
+      const [e] = events('workers', 1);
+      assert.equal((await other.post(e, { path: '/session.abc.log' })).status, 200);
+      const [r] = fileRecords(file);
+      assert.equal(r.body, e);
+      assert.equal(r.attributes['http.tag'], 'session.abc.log');
+    } finally {
+      other.close();
+      await onWorkers.shutdown(5000);
+    }
+  });
+
   it('anything but POST gets 405 with Allow: POST', async () => {
     const answer = await client.post('', { method: 'GET', headers: auth });
     assert.equal(answer.status, 405);
