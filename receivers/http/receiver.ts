@@ -16,7 +16,7 @@ import { newRecord, nowUnixNano, type LogRecord } from '../../core/record';
 import { Batcher } from './batcher';
 import { readBody, splitEvents } from './body';
 import { parseEndpoint, type HttpReceiverConfig } from './config';
-import { close, createServer, listen } from './server';
+import { createServer, listen } from './server';
 
 /** The record attribute that carries the Fluentd tag (the request path). */
 export const TAG_ATTRIBUTE = 'http.tag';
@@ -28,6 +28,8 @@ export class HttpReceiver implements Receiver {
   private batcher: Batcher | undefined;
   private stopping = false;
   private stopped: Promise<void> | undefined;
+  /** Resolves on the server's 'close': not listening and every connection gone. */
+  private closed: Promise<void> = Promise.resolve();
   /** Handlers not yet answered. */
   private readonly active = new Set<Promise<void>>();
   /** Requests whose events are not yet acknowledged or failed (answered or not): what max_in_flight bounds. */
@@ -65,6 +67,7 @@ export class HttpReceiver implements Receiver {
     this.batcher = new Batcher(host.consumer, this.config.max_batch_size, this.config.max_batches_in_flight);
     const server = createServer(this.config, this.configPath, (req, res) => this.track(req, res), () => this.counters.handshakes.inc());
     this.server = server;
+    this.closed = new Promise((resolve) => server.once('close', () => resolve()));
     this.port = await listen(server, endpoint, this.configPath);
     const scheme = this.config.tls === undefined ? 'http' : 'https';
     const mtls = this.config.tls?.client_ca_file !== undefined ? ', client certificates required' : '';
@@ -85,11 +88,11 @@ export class HttpReceiver implements Receiver {
     this.stopAccepting();
     const server = this.server;
     if (server === undefined) return;
-    const closed = close(server);
     while (this.active.size > 0) await Promise.allSettled([...this.active]);
     await this.batcher?.settled();
+    // Answers given during the drain closed their connections; any left are idle.
     server.closeAllConnections();
-    await closed;
+    await this.closed;
   }
 
   private stopAccepting(): void {

@@ -1,6 +1,5 @@
 /**
- * The listening socket: HTTP or HTTPS (with client certificates checked during the handshake),
- * and a shutdown that stops accepting, lets the requests under way finish, then closes.
+ * The listening socket: HTTP or HTTPS, with client certificates checked during the handshake.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -52,17 +51,6 @@ export async function listen(server: http.Server, endpoint: Endpoint, configPath
     server.listen(endpoint.port, endpoint.host, () => { server.off('error', onError); resolve(); });
   });
   return (server.address() as AddressInfo).port;
-}
-
-/**
- * Stops accepting connections and closes idle keep-alive ones; resolves when every connection is
- * gone, i.e. every request under way was answered (the caller makes sure they are).
- */
-export function close(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 function reasonOf(err: unknown): string {

@@ -81,6 +81,17 @@ describe('http receiver: config', () => {
     }
   });
 
+  it('a port in use fails the start in one line', async () => {
+    const port = await freePort();
+    const first = await startService(yaml(`{endpoint: "127.0.0.1:${port}"}`), { once: false });
+    try {
+      await assert.rejects(startService(yaml(`{endpoint: "127.0.0.1:${port}"}`), { once: false }),
+        { message: `receivers.http.endpoint: cannot listen on 127.0.0.1:${port}: EADDRINUSE` });
+    } finally {
+      await first.shutdown(1000);
+    }
+  });
+
   it('--once is refused with one line: a server has no end', () => {
     const dir = tmpDir();
     const config = path.join(dir, 'p.yaml');
