@@ -127,10 +127,10 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   for (const chunk of linesByChunk(input)) for (const l of chunk) lines.push(l);
   const results = [
-    await scenario('bare node:https server, answers at once (mTLS, 1/request)', lines, dir, { tls: true, perRequest: 1 }, true),
+    await scenario('bare node:https, answers at once (mTLS, 1/req)', lines, dir, { tls: true, perRequest: 1 }, true),
     await scenario(`http (mTLS, 1 event/request) -> file`, lines, dir, { tls: true, perRequest: 1 }),
     await scenario(`http (plain, 1 event/request) -> file`, lines, dir, { tls: false, perRequest: 1 }),
-    await scenario('bare node:https server, answers at once (mTLS, 100/request)', lines, dir, { tls: true, perRequest: 100 }, true),
+    await scenario('bare node:https, at once (mTLS, 100/req)', lines, dir, { tls: true, perRequest: 100 }, true),
     await scenario(`http (mTLS, 100 events/request) -> file`, lines, dir, { tls: true, perRequest: 100 }),
   ];
   process.stdout.write(report(floor, results) + '\n');

@@ -137,7 +137,10 @@ export class HttpReceiver implements Receiver {
       submitted.then(release, release);
       const outcome = await settleWithin(submitted, this.config.ack_timeout);
       if (outcome.kind === 'ok') return this.answer(res, 200);
-      if (outcome.kind === 'timeout') return this.unavailable(res, `not acknowledged within ack_timeout (${this.config.ack_timeout}ms)`);
+      if (outcome.kind === 'timeout') {
+        this.ctx.logger.rateLimited('slow', 'warn', `answering 503: events not acknowledged within ack_timeout (${this.config.ack_timeout}ms); ${this.held} requests held`);
+        return this.unavailable(res, `not acknowledged within ack_timeout (${this.config.ack_timeout}ms)`);
+      }
       const retryAfterMs = outcome.error instanceof RetryableError ? outcome.error.retryAfterMs : undefined;
       this.ctx.logger.rateLimited('unavailable', 'warn', `answering 503: ${errorMessage(outcome.error)}`);
       return this.unavailable(res, 'the pipeline could not deliver the events; retry later', retryAfterMs);
