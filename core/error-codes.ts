@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   io_error: 'Reading an input or writing an output failed at the operating-system level.',
   decompress_failed: 'A gzip-compressed message or object is truncated or corrupt; what could not be inflated is dead-lettered with its position.',
   notification_invalid: 'An SQS message is not an S3 event notification (bare or SNS-wrapped); it is dead-lettered and deleted.',
+  http_body_invalid: 'An HTTP request body is empty or cannot be read as text (corrupt gzip, unsupported Content-Encoding); it is dead-lettered (as base64 when not text) and answered 200, so the sender does not retry it forever.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -36,6 +36,11 @@ export interface BatchJob {
   readonly lines: Float64Array;
   readonly offsets: Float64Array;
   readonly observed: BigUint64Array;
+  /**
+   * Attributes a receiver set when it created the records (the http receiver's `http.tag`), by
+   * index; absent when no record has any, which is the common case and costs nothing to clone.
+   */
+  readonly attributes?: (Attributes | undefined)[];
 }
 
 export interface JobFailure {
@@ -92,8 +97,13 @@ export function toJob(id: number, records: readonly LogRecord[]): BatchJob {
   const offsets = new Float64Array(n);
   const observed = new BigUint64Array(n);
   let lastSource: string | undefined;
+  let attributes: (Attributes | undefined)[] | undefined;
   for (let i = 0; i < n; i++) {
     const r = records[i];
+    for (const _ in r.attributes) {
+      (attributes ??= new Array<Attributes | undefined>(n))[i] = r.attributes;
+      break;
+    }
     raws[i] = r.raw;
     ends[i] = end += r.raw.length;
     const { source, line, offset } = r.position;
@@ -106,7 +116,7 @@ export function toJob(id: number, records: readonly LogRecord[]): BatchJob {
     offsets[i] = offset ?? NaN;
     observed[i] = r.observedTimeUnixNano;
   }
-  return { id, text: raws.join(''), ends, sources, sourceOf, lines, offsets, observed };
+  return { id, text: raws.join(''), ends, sources, sourceOf, lines, offsets, observed, ...(attributes && { attributes }) };
 }
 
 export function rawAt(job: BatchJob, i: number): string {

@@ -91,7 +91,11 @@ class RecordIndex {
 
 async function run(job: BatchJob): Promise<BatchResult> {
   const records: LogRecord[] = new Array(job.ends.length);
-  for (let i = 0; i < records.length; i++) records[i] = newRecord(rawAt(job, i), positionAt(job, i), job.observed[i]);
+  for (let i = 0; i < records.length; i++) {
+    records[i] = newRecord(rawAt(job, i), positionAt(job, i), job.observed[i]);
+    const given = job.attributes?.[i];
+    if (given !== undefined) records[i].attributes = given;
+  }
   const indexOf = new RecordIndex(records);
   const failures: JobFailure[] = [];
   const fail = (record: LogRecord, code: string, reason: string, component: string) => {
