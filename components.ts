@@ -6,6 +6,7 @@
 import { Registry } from './core/registry-types';
 import { filelogReceiverFactory } from './receivers/filelog/factory';
 import { awss3ReceiverFactory } from './receivers/awss3/factory';
+import { kafkaReceiverFactory } from './receivers/kafka/factory';
 import { debugExporterFactory } from './exporters/debug/factory';
 import { fileExporterFactory } from './exporters/file/factory';
 import { schemaProcessorFactory } from './processors/schema/factory';
@@ -18,6 +19,7 @@ export const registry = new Registry({ module: __filename, name: 'registry' }, [
   // receivers
   filelogReceiverFactory,
   awss3ReceiverFactory,
+  kafkaReceiverFactory,
   // processors
   schemaProcessorFactory,
   indicatorsProcessorFactory,
