@@ -33,6 +33,7 @@ export const kafkaReceiverConfig = {
     min: 1000,
   }),
   max_bytes_per_partition: size({ doc: 'Most bytes fetched from one partition per request (a message larger than this is still fetched whole).', default: '1MiB', min: 1024 }),
+  fetch_max_wait: duration({ doc: 'Longest a fetch waits at the broker for new messages; also bounds how long leaving the group at shutdown waits for the fetch in progress.', default: '500ms', min: 1 }),
   max_batch_size: int({ doc: 'Most records in one batch handed to the pipeline; a larger fetch is split.', default: 1000, min: 1 }),
   max_batches_in_flight: int({
     doc: 'Most batches of one partition awaiting acknowledgement at once; beyond it the partition is paused until one is acknowledged (backpressure: memory stays flat when exporters are slow).',

@@ -111,6 +111,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       heartbeatInterval: c.heartbeat_interval,
       rebalanceTimeout: c.rebalance_timeout,
       maxBytesPerPartition: c.max_bytes_per_partition,
+      maxWaitTimeInMs: c.fetch_max_wait,
     });
     this.watch(this.consumer);
     if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), c.group_id, c.initial_offset);
