@@ -197,12 +197,18 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     // A failed partition waits for its rewind; this fetch was made before it was paused.
     if (s.failure !== undefined || s.rewinding) return;
     const max = this.config.max_batch_size;
+    const limit = this.config.max_batches_in_flight;
     const observed = nowUnixNano();
     let records: LogRecord[] = [];
     let first: bigint | undefined;
+    let handled: bigint | undefined;
     let count = 0;
     for (const message of batch.messages) {
       const offset = BigInt(message.offset);
+      // A fetch may hold far more than max_batches_in_flight batches: what is left is fetched
+      // again from the resolved offset once the partition has room (it is paused below).
+      if (records.length === 0 && s.inFlight >= limit) break;
+      handled = offset;
       if (s.sent !== undefined && offset < s.sent) continue; // in flight or acknowledged already
       first ??= offset;
       this.decoder.decode(batch.topic, batch.partition, message, observed, records);
@@ -212,17 +218,16 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
         records = [];
       }
     }
-    const last = BigInt(batch.messages[batch.messages.length - 1].offset);
-    if (first !== undefined && (records.length > 0 || s.sent === undefined || s.sent <= last)) {
+    if (first !== undefined && handled !== undefined && (records.length > 0 || s.sent === undefined || s.sent <= handled)) {
       count += records.length;
-      s.send(records, first, last + 1n);
+      s.send(records, first, handled + 1n);
     }
-    resolveOffset(String(last));
+    if (handled !== undefined) resolveOffset(String(handled));
     if (count > 0) {
       this.records += count;
       this.counters.records.inc({ topic: batch.topic, partition: String(batch.partition) }, count);
     }
-    if (s.inFlight >= this.config.max_batches_in_flight) this.pause(s);
+    if (s.inFlight >= limit) this.pause(s);
   }
 
   private stream(topic: string, partition: number): PartitionStream {
