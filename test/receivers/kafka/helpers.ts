@@ -54,7 +54,7 @@ const RUNNER = path.resolve(__dirname, '../../support/run-pipeline.js');
 
 /** The real CLI in a child process (test registry), following the stream until signalled. */
 export function startChild(config: string, dataDir: string): ChildProcess {
-  const child = spawn(process.execPath, [RUNNER, 'run', '-c', config, '--data-dir', dataDir, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [RUNNER, 'run', '-c', config, '--data-dir', dataDir, '--log-level', process.env.TEST_LOG ? 'info' : 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; if (process.env.TEST_LOG) process.stderr.write(d); });
   child.on('exit', (code, signal) => { if (signal === null && code !== 0) process.stderr.write(`child exited ${code}: ${err}\n`); });
