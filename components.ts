@@ -7,6 +7,7 @@ import { Registry } from './core/registry-types';
 import { filelogReceiverFactory } from './receivers/filelog/factory';
 import { awss3ReceiverFactory } from './receivers/awss3/factory';
 import { httpReceiverFactory } from './receivers/http/factory';
+import { kafkaReceiverFactory } from './receivers/kafka/factory';
 import { debugExporterFactory } from './exporters/debug/factory';
 import { fileExporterFactory } from './exporters/file/factory';
 import { schemaProcessorFactory } from './processors/schema/factory';
@@ -20,6 +21,7 @@ export const registry = new Registry({ module: __filename, name: 'registry' }, [
   filelogReceiverFactory,
   awss3ReceiverFactory,
   httpReceiverFactory,
+  kafkaReceiverFactory,
   // processors
   schemaProcessorFactory,
   indicatorsProcessorFactory,

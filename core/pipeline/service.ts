@@ -2,6 +2,7 @@
  * Builds the component graph from a validated config and runs its lifecycle: exporters start
  * first and stop last; receivers start last and stop first, draining what is in flight.
  */
+import { setMaxListeners } from 'node:events';
 import type { Processor, Receiver, ReceiverFactory, ProcessorFactory, ExporterFactory, CreateContext } from '../component';
 import type { ServiceConfig, ComponentConfig } from '../config/load';
 import { DEFAULT_RETRY } from '../retry';
@@ -40,6 +41,9 @@ export class Service {
 
   constructor(private readonly config: ServiceConfig, private readonly options: ServiceOptions) {
     this.telemetry = options.telemetry ?? new Telemetry();
+    // Every batch retrying an exporter sleeps on this signal: a Kafka receiver alone has
+    // partitions × max_batches_in_flight of them, well past Node's leak warning at 10.
+    setMaxListeners(0, this.abort.signal, this.stopping.signal);
     for (const [id, c] of config.exporters) this.exporters.set(id, this.createExporter(id, c));
     for (const p of config.pipelines) this.pipelines.push(this.createPipeline(p));
     for (const [id, c] of config.receivers) {

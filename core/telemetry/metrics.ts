@@ -19,12 +19,21 @@ export interface ComponentTelemetry {
   counter(name: string, help: string): { inc(n?: number): void };
   /** A component-specific gauge, labelled with this component's id, read from `read` at each scrape. */
   gauge(name: string, help: string, read: () => number): void;
+  /**
+   * A counter with extra labels (a Kafka topic and partition). Only for label sets bounded by the
+   * input's layout, never by its content.
+   */
+  labelledCounter<L extends string>(name: string, help: string, labelNames: readonly L[]): { inc(labels: Record<L, string>, n?: number): void };
+  /** A gauge with extra labels; `read` returns every series' value at each scrape (absent series are dropped). */
+  labelledGauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => { labels: Record<L, string>; value: number }[]): void;
 }
 
 export class Telemetry {
   readonly registry = new Registry();
   private readonly counters: Record<string, Counter<'kind' | 'component'>>;
   private readonly extra = new Map<string, Counter<'component'>>();
+  private readonly labelled = new Map<string, Counter<string>>();
+  private readonly labelledGauges = new Map<string, Map<string, () => { labels: Record<string, string>; value: number }[]>>();
   /** Per gauge name, what each component reports: read when scraped, so nothing updates it per record. */
   private readonly gauges = new Map<string, Map<string, () => number>>();
   readonly deadLettered: Counter<'pipeline'>;
@@ -79,6 +88,32 @@ export class Telemetry {
           });
         }
         readers.set(component, read);
+      },
+      labelledCounter: <L extends string>(name: string, help: string, labelNames: readonly L[]) => {
+        const full = `teleport_otel_${name}`;
+        let c = this.labelled.get(full);
+        if (!c) {
+          c = new Counter({ name: full, help, labelNames: ['component', ...labelNames], registers: [this.registry] });
+          this.labelled.set(full, c);
+        }
+        const counter = c;
+        return { inc: (labels: Record<L, string>, n = 1) => { if (n > 0) counter.labels({ ...(labels as Record<string, string>), component }).inc(n); } };
+      },
+      labelledGauge: <L extends string>(name: string, help: string, labelNames: readonly L[], read: () => { labels: Record<L, string>; value: number }[]) => {
+        const full = `teleport_otel_${name}`;
+        let readers = this.labelledGauges.get(full);
+        if (!readers) {
+          const byComponent = new Map<string, () => { labels: Record<string, string>; value: number }[]>();
+          this.labelledGauges.set(full, (readers = byComponent));
+          new Gauge<string>({
+            name: full, help, labelNames: ['component', ...labelNames], registers: [this.registry],
+            collect() {
+              this.reset();
+              for (const [c, r] of byComponent) for (const s of r()) this.labels({ ...s.labels, component: c }).set(s.value);
+            },
+          });
+        }
+        readers.set(component, read as () => { labels: Record<string, string>; value: number }[]);
       },
     };
   }

@@ -1,4 +1,4 @@
-/** Mocha root hooks (loaded by .mocharc.json): leave no scratch directories or emulators behind. */
+/** Mocha root hooks (loaded by .mocharc.json): leave no scratch directories, emulators or brokers behind. */
 import { removeTmpDirs } from './service';
 
 export const mochaHooks = {
@@ -6,6 +6,8 @@ export const mochaHooks = {
     // Only when a test loaded the AWS emulators: the others should not pay for the AWS SDK.
     const emulators = require.cache[require.resolve('./aws-emulators')];
     if (emulators !== undefined) await (emulators.exports as typeof import('./aws-emulators')).stopAwsEmulators();
+    const kafka = require.cache[require.resolve('./kafka-mock')];
+    if (kafka !== undefined) await (kafka.exports as typeof import('./kafka-mock')).stopKafkaMock();
     removeTmpDirs();
   },
 };

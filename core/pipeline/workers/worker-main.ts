@@ -42,6 +42,9 @@ function relayTelemetry(processor: number): ComponentTelemetry {
     counter: (name, help) => ({ inc: (n = 1) => { counters.push({ processor, name, help, n }); } }),
     // A gauge reads one instance's state; the main thread's instance of the component reports it.
     gauge: ignore,
+    // Receivers' labelled series (Kafka partitions) never run on workers.
+    labelledCounter: () => ({ inc: ignore }),
+    labelledGauge: ignore,
   };
 }
 

@@ -1,0 +1,319 @@
+/**
+ * The kafka receiver: a member of a consumer group (kafkajs), reading its partitions with
+ * `eachBatch`, `autoCommit: false` and manual offset resolution, and committing an offset only
+ * once every batch up to it was accepted by every exporter (partition.ts, committer.ts).
+ *
+ * eachBatch never waits for the pipeline: it hands the batch over and returns, so one slow
+ * partition never holds the fetches of the others, and heartbeats keep flowing. The bound is per
+ * partition: with `max_batches_in_flight` batches awaiting acknowledgement the partition is
+ * paused, and resumed when one settles. A batch the pipeline could not deliver pauses its
+ * partition until every batch settled, then after a backoff the fetch goes back to the last
+ * acknowledged offset.
+ *
+ * kafkajs has no revocation callback: a rebalance shows as REBALANCING, then GROUP_JOIN with the
+ * new assignment. Until GROUP_JOIN, batches in flight keep being acknowledged and committed under
+ * the old generation (the drain, bounded by the group's rebalance timeout); at GROUP_JOIN, the
+ * partitions this member lost are dropped with whatever they still have in flight, never committed
+ * again. Partitions it keeps are fetched again from the committed offset by kafkajs; what is
+ * already in flight is skipped.
+ */
+import { type Admin, type Consumer as KafkaConsumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import type { CreateContext, Receiver, ReceiverHost } from '../../core/component';
+import { errorMessage } from '../../core/errors';
+import { nowUnixNano, type LogRecord } from '../../core/record';
+import { backoffDelay, sleep } from '../../core/retry';
+import { createKafka } from './client';
+import { Committer } from './committer';
+import type { KafkaReceiverConfig } from './config';
+import { MessageDecoder } from './message-decoder';
+import { OnceTracker } from './once';
+import { PartitionStream, type PartitionEvents } from './partition';
+
+/** Upper bound of the backoff before a failed partition is read again. */
+const MAX_BACKOFF_MS = 30_000;
+/** How long shutdown waits for kafkajs to leave the group. */
+const DISCONNECT_TIMEOUT_MS = 10_000;
+/** Delay before connecting again when the brokers cannot be reached (not in --once). */
+const RECONNECT_MS = 5_000;
+
+export class KafkaReceiver implements Receiver, PartitionEvents {
+  private readonly abort = new AbortController();
+  private readonly streams = new Map<string, PartitionStream>();
+  private readonly decoder: MessageDecoder;
+  private readonly counters;
+  private readonly committer: Committer;
+  private kafka: Kafka | undefined;
+  private consumer: KafkaConsumer | undefined;
+  private admin: Admin | undefined;
+  private host: ReceiverHost | undefined;
+  private once: OnceTracker | undefined;
+  private loop: Promise<void> | undefined;
+  private shutdownPromise: Promise<void> | undefined;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private rejectDone!: (err: Error) => void;
+  private records = 0;
+  private joins = 0;
+
+  constructor(private readonly config: KafkaReceiverConfig, private readonly ctx: CreateContext) {
+    this.decoder = new MessageDecoder({
+      encoding: config.encoding, includeMetadata: config.include_metadata, maxLogSize: config.max_log_size, component: ctx.id,
+    });
+    const t = ctx.telemetry;
+    const byPartition = ['topic', 'partition'] as const;
+    this.counters = {
+      records: t.labelledCounter('kafka_records_total', 'Records read from Kafka and handed to the pipeline, per topic and partition.', byPartition),
+      commits: t.counter('kafka_commits_total', 'Offset commits (each may cover several partitions).'),
+      committedPartitions: t.counter('kafka_partition_commits_total', 'Partition offsets committed.'),
+      rebalances: t.counter('kafka_rebalances_total', 'Group joins after the first (rebalances this member took part in).'),
+      revoked: t.counter('kafka_partitions_revoked_total', 'Partitions this member lost in a rebalance.'),
+      abandoned: t.counter('kafka_batches_abandoned_total', 'Batches still in flight when their partition was revoked: not committed, read again by the new owner.'),
+      paused: t.counter('kafka_partition_pauses_total', 'Times a partition was paused because max_batches_in_flight batches awaited acknowledgement, or one failed.'),
+      rewinds: t.counter('kafka_partition_rewinds_total', 'Times a partition was read again from its last acknowledged offset after a batch was not acknowledged.'),
+    };
+    t.labelledGauge('kafka_consumer_lag', 'Messages between the last acknowledged offset and the high watermark of the last fetch, per assigned partition.', byPartition, () => {
+      const out = [];
+      for (const s of this.streams.values()) {
+        const at = s.acked ?? s.sent;
+        if (s.highWatermark !== undefined && at !== undefined) {
+          out.push({ labels: { topic: s.topic, partition: String(s.partition) }, value: Number(s.highWatermark > at ? s.highWatermark - at : 0n) });
+        }
+      }
+      return out;
+    });
+    this.committer = new Committer(
+      { commitOffsets: (offsets) => this.consumer!.commitOffsets(offsets) },
+      () => this.streams.values(),
+      ctx.logger,
+      (n) => { this.counters.commits.inc(); this.counters.committedPartitions.inc(n); this.checkOnce(); },
+    );
+    this.done = new Promise<void>((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
+    this.done.catch(() => undefined);
+  }
+
+  /** `--once`: resolves when every assigned partition was read to its high watermark at assignment and committed (once.ts). */
+  drained(): Promise<void> {
+    return this.done;
+  }
+
+  progress(): string {
+    return `${this.streams.size.toLocaleString('en-US')} partitions, ${this.records.toLocaleString('en-US')} records, ${this.committer.commits.toLocaleString('en-US')} commits`;
+  }
+
+  async start(host: ReceiverHost): Promise<void> {
+    if (this.loop !== undefined || this.abort.signal.aborted) return;
+    this.host = host;
+    const kafka = (this.kafka = createKafka(this.config, this.ctx.id, this.ctx.logger));
+    const c = this.config;
+    this.consumer = kafka.consumer({
+      groupId: c.group_id,
+      sessionTimeout: c.session_timeout,
+      heartbeatInterval: c.heartbeat_interval,
+      rebalanceTimeout: c.rebalance_timeout,
+      maxBytesPerPartition: c.max_bytes_per_partition,
+      maxWaitTimeInMs: c.fetch_max_wait,
+    });
+    this.watch(this.consumer);
+    if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), c.group_id, c.initial_offset);
+    this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
+    this.loop = this.run(host.once).catch((err: unknown) => {
+      if (!this.abort.signal.aborted) this.rejectDone(new Error(`${this.ctx.id}: ${errorMessage(err)}`));
+    });
+  }
+
+  /**
+   * Stops fetching, waits for the batches in flight (the pipeline bounds that by its shutdown
+   * deadline), commits what they acknowledged, and leaves the group so the others take the
+   * partitions over at once.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.stop();
+    return this.shutdownPromise;
+  }
+
+  private async stop(): Promise<void> {
+    this.abort.abort();
+    this.pauseAll();
+    await Promise.all([...this.streams.values()].map((s) => s.settled()));
+    try {
+      if (this.consumer !== undefined && this.joins > 0) await this.committer.flush();
+    } catch (err) {
+      this.ctx.logger.error(`offsets not committed: ${errorMessage(err)}`);
+    }
+    this.committer.stop();
+    const leave = async () => {
+      await this.consumer?.disconnect();
+      await this.admin?.disconnect();
+      await this.loop;
+    };
+    // Bounded: kafkajs may still be retrying a connection to brokers that are gone.
+    await Promise.race([leave().catch((err: unknown) => this.ctx.logger.warn(`leaving the group failed: ${errorMessage(err)}`)), sleep(DISCONNECT_TIMEOUT_MS)]);
+    this.resolveDone();
+  }
+
+  private async run(once: boolean): Promise<void> {
+    const consumer = this.consumer!;
+    const topics = this.config.topics.map((t) => (t.startsWith('^') ? new RegExp(t) : t));
+    for (;;) {
+      try {
+        await consumer.connect();
+        await this.admin?.connect();
+        break;
+      } catch (err) {
+        const message = `cannot connect to ${this.config.brokers.join(',')}: ${errorMessage(err)}`;
+        if (once || this.abort.signal.aborted) throw new Error(message);
+        this.ctx.logger.rateLimited('connect', 'error', `${message} (retrying)`);
+        await sleep(RECONNECT_MS, this.abort.signal);
+      }
+    }
+    if (this.abort.signal.aborted) return;
+    await consumer.subscribe({ topics, fromBeginning: this.config.initial_offset === 'earliest' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => this.onBatch(payload),
+    });
+  }
+
+  private watch(consumer: KafkaConsumer): void {
+    const { GROUP_JOIN, CRASH, REBALANCING } = consumer.events;
+    consumer.on(GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    consumer.on(REBALANCING, () => {
+      this.ctx.logger.rateLimited('rebalancing', 'info', `group ${this.config.group_id} is rebalancing; in-flight batches keep committing until it completes`);
+    });
+    consumer.on(CRASH, (e) => {
+      const { error, restart } = e.payload;
+      if (this.abort.signal.aborted) return;
+      const message = `consumer failed: ${errorMessage(error)}${restart ? ' (restarting)' : ''}`;
+      if (!restart) this.rejectDone(new Error(`${this.ctx.id}: ${message}`));
+      this.ctx.logger.rateLimited('crash', restart ? 'warn' : 'error', message);
+    });
+  }
+
+  private onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): void {
+    if (this.abort.signal.aborted || !isRunning() || isStale() || batch.messages.length === 0) return;
+    const s = this.stream(batch.topic, batch.partition);
+    s.highWatermark = BigInt(batch.highWatermark);
+    // A failed partition waits for its rewind; this fetch was made before it was paused.
+    if (s.failure !== undefined || s.rewinding) return;
+    const max = this.config.max_batch_size;
+    const limit = this.config.max_batches_in_flight;
+    const observed = nowUnixNano();
+    let records: LogRecord[] = [];
+    let first: bigint | undefined;
+    let handled: bigint | undefined;
+    let count = 0;
+    for (const message of batch.messages) {
+      const offset = BigInt(message.offset);
+      // A fetch may hold far more than max_batches_in_flight batches: what is left is fetched
+      // again from the resolved offset once the partition has room (it is paused below).
+      if (records.length === 0 && s.inFlight >= limit) break;
+      handled = offset;
+      if (s.sent !== undefined && offset < s.sent) continue; // in flight or acknowledged already
+      first ??= offset;
+      this.decoder.decode(batch.topic, batch.partition, message, observed, records);
+      if (records.length >= max) {
+        count += records.length;
+        s.send(records, first, offset + 1n);
+        records = [];
+      }
+    }
+    if (first !== undefined && handled !== undefined && (records.length > 0 || s.sent === undefined || s.sent <= handled)) {
+      count += records.length;
+      s.send(records, first, handled + 1n);
+    }
+    if (handled !== undefined) resolveOffset(String(handled));
+    if (count > 0) {
+      this.records += count;
+      this.counters.records.inc({ topic: batch.topic, partition: String(batch.partition) }, count);
+    }
+    if (s.inFlight >= limit) this.pause(s);
+  }
+
+  private stream(topic: string, partition: number): PartitionStream {
+    const key = `${topic}/${partition}`;
+    let s = this.streams.get(key);
+    if (s === undefined) {
+      s = new PartitionStream(topic, partition, this.host!.consumer, this);
+      this.streams.set(key, s);
+    }
+    return s;
+  }
+
+  /** PartitionEvents */
+  acknowledged(): void {
+    this.committer.request();
+  }
+
+  /** PartitionEvents */
+  settled(s: PartitionStream): void {
+    if (s.revoked) return;
+    if (s.failure !== undefined) {
+      if (s.inFlight === 0 && !s.rewinding) void this.rewind(s);
+    } else if (s.paused && s.inFlight < this.config.max_batches_in_flight && !this.abort.signal.aborted) {
+      s.paused = false;
+      this.consumer?.resume([{ topic: s.topic, partitions: [s.partition] }]);
+    }
+    this.checkOnce();
+  }
+
+  /** PartitionEvents */
+  failed(s: PartitionStream, error: unknown): void {
+    this.pause(s);
+    if (!this.abort.signal.aborted) {
+      this.ctx.logger.rateLimited(`failed ${s.key}`, 'warn', `kafka:${s.key}: batch not acknowledged (${errorMessage(error)}); partition paused, read again from offset ${s.acked} after a backoff`);
+    }
+  }
+
+  /** Once every batch of a failed partition settled: back off, then fetch again from the last acknowledged offset. */
+  private async rewind(s: PartitionStream): Promise<void> {
+    s.rewinding = true;
+    const delay = backoffDelay({ initialIntervalMs: this.config.retry_backoff, maxIntervalMs: MAX_BACKOFF_MS, maxElapsedMs: 0 }, ++s.attempts);
+    await sleep(delay, this.abort.signal);
+    s.rewinding = false;
+    if (s.revoked || this.abort.signal.aborted) return;
+    const offset = s.rewind();
+    this.counters.rewinds.inc();
+    if (offset !== undefined) this.consumer!.seek({ topic: s.topic, partition: s.partition, offset: offset.toString() });
+    s.paused = false;
+    this.consumer!.resume([{ topic: s.topic, partitions: [s.partition] }]);
+  }
+
+  private pause(s: PartitionStream): void {
+    if (s.paused) return;
+    s.paused = true;
+    this.counters.paused.inc();
+    this.consumer?.pause([{ topic: s.topic, partitions: [s.partition] }]);
+  }
+
+  private pauseAll(): void {
+    const topics = new Set([...this.streams.values()].map((s) => s.topic));
+    if (topics.size > 0) this.consumer?.pause([...topics].map((topic) => ({ topic })));
+  }
+
+  private onJoin(assignment: Record<string, number[]>): void {
+    if (this.joins++ > 0) this.counters.rebalances.inc();
+    const owned = new Set(Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
+    for (const [key, s] of this.streams) {
+      if (owned.has(key)) {
+        // The fetch restarts from the committed offset; a partition we paused stays paused.
+        if (s.paused) this.consumer?.pause([{ topic: s.topic, partitions: [s.partition] }]);
+        continue;
+      }
+      this.streams.delete(key);
+      this.counters.revoked.inc();
+      const abandoned = s.revoke();
+      this.counters.abandoned.inc(abandoned);
+      if (abandoned > 0) this.ctx.logger.info(`kafka:${key}: revoked with ${abandoned} batches in flight; left uncommitted for its new owner`);
+    }
+    if (this.once !== undefined) {
+      this.once.assigned(assignment).then(() => this.checkOnce(), (err: unknown) => {
+        this.rejectDone(new Error(`${this.ctx.id}: cannot read the high watermarks for --once: ${errorMessage(err)}`));
+      });
+    }
+  }
+
+  private checkOnce(): void {
+    if (this.once?.done((key) => this.streams.get(key)) === true) this.resolveDone();
+  }
+}
