@@ -5,12 +5,11 @@
  * past the checkpoint at a kill (in flight, or acknowledged while their checkpoint was being written).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { delay, lines, tmpDir, waitFor } from './helpers';
+import { exited, startChild } from '../../support/child';
 
-const RUNNER = path.resolve(__dirname, '../../support/run-pipeline.js');
 const BATCH = 50;
 const IN_FLIGHT = 2;
 
@@ -26,22 +25,7 @@ function checkpointOffset(storage: string): number {
   return files.length === 0 ? 0 : files[0].offset;
 }
 
-function startChild(config: string, dataDir: string): ChildProcess {
-  const child = spawn(process.execPath, [RUNNER, 'run', '-c', config, '--data-dir', dataDir, '--log-level', 'error'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr!.setEncoding('utf8');
-  let err = '';
-  child.stderr!.on('data', (d: string) => { err += d; });
-  child.on('exit', (code, signal) => {
-    if (signal === null && code !== 0) process.stderr.write(`child exited ${code}: ${err}\n`);
-  });
-  return child;
-}
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
-}
 
 describe('filelog receiver: kill -9 while appending with a slow exporter', function () {
   this.timeout(60_000);

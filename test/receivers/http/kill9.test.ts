@@ -4,32 +4,14 @@
  * port, the clients' retries bring every event in (at-least-once).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { certs, Client, delay, events, freePort, rawLines, receiverYaml, tlsBlock, tmpDir } from './helpers';
+import { exited, startChild, waitFor } from '../../support/child';
 
-const RUNNER = path.resolve(__dirname, '../../support/run-pipeline.js');
 
-function startChild(config: string, dataDir: string): ChildProcess {
-  const child = spawn(process.execPath, [RUNNER, 'run', '-c', config, '--data-dir', dataDir, '--log-level', 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  child.on('exit', (code, signal) => { if (signal === null && code !== 0) process.stderr.write(`child exited ${code}: ${err}\n`); });
-  return child;
-}
 
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
-}
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
-}
 
 describe('http receiver: kill -9 while events are POSTed', function () {
   this.timeout(60_000);
