@@ -26,7 +26,7 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
   const started = Date.now();
   let server: TelemetryServer | undefined;
   if (settings.metricsPort > 0) {
-    server = await startTelemetryServer(service.telemetry.registry, settings.metricsHost, settings.metricsPort, () => service.running)
+    server = await startTelemetryServer(service.telemetry.registry, settings.metricsHost, settings.metricsPort, () => service.health())
       .catch((err: unknown) => { throw new UserError([`settings.metricsPort: cannot listen on ${settings.metricsHost}:${settings.metricsPort}: ${errorMessage(err)}`]); });
     logger.info(`metrics on http://${settings.metricsHost}:${server.port}/metrics`);
   }

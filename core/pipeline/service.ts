@@ -56,6 +56,12 @@ export class Service {
     return this.state === 'running';
   }
 
+  /** What `/healthz` answers: `starting`/`stopping` outside the running state, else the components' worst. */
+  health(): ReturnType<Telemetry['health']['snapshot']> | { status: 'starting' | 'stopping'; components: Record<string, never> } {
+    if (this.state === 'running') return this.telemetry.health.snapshot();
+    return { status: this.state === 'created' || this.state === 'starting' ? 'starting' : 'stopping', components: {} };
+  }
+
   /** Starts exporters, then processors, then receivers. A failure stops what was started. */
   async start(): Promise<void> {
     this.state = 'starting';

@@ -3,6 +3,7 @@
  * service (not prom-client's global one, so several services can live in one test process).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { HealthBoard, type HealthReporter } from './health';
 
 export interface ComponentTelemetry {
   /** Records a receiver read from its input. */
@@ -26,6 +27,8 @@ export interface ComponentTelemetry {
   labelledCounter<L extends string>(name: string, help: string, labelNames: readonly L[]): { inc(labels: Record<L, string>, n?: number): void };
   /** A gauge with extra labels; `read` returns every series' value at each scrape (absent series are dropped). */
   labelledGauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => { labels: Record<L, string>; value: number }[]): void;
+  /** This component's health, as `/healthz` and the `teleport_otel_component_health` gauge report it. */
+  readonly health: HealthReporter;
 }
 
 export class Telemetry {
@@ -37,6 +40,9 @@ export class Telemetry {
   /** Per gauge name, what each component reports: read when scraped, so nothing updates it per record. */
   private readonly gauges = new Map<string, Map<string, () => number>>();
   readonly deadLettered: Counter<'pipeline'>;
+  /** What each component last reported about its health; `/healthz` reads it. */
+  readonly health = new HealthBoard();
+  private readonly healthReported = new Set<string>();
 
   constructor() {
     const make = (name: string, help: string) =>
@@ -54,6 +60,17 @@ export class Telemetry {
       labelNames: ['pipeline'],
       registers: [this.registry],
     });
+    const { health, healthReported } = this;
+    new Gauge({
+      name: 'teleport_otel_component_health',
+      help: 'Health each component last reported: 0 ok, 1 degraded, 2 failing (the reason is on /healthz and in the log).',
+      labelNames: ['component'],
+      registers: [this.registry],
+      collect() {
+        const { components } = health.snapshot();
+        for (const c of healthReported) this.labels(c).set(health.rank(components[c]?.status ?? 'ok'));
+      },
+    });
   }
 
   forComponent(kind: string, component: string): ComponentTelemetry {
@@ -67,6 +84,12 @@ export class Telemetry {
       refused: bound('refused'),
       exported: bound('exported'),
       failed: bound('failed'),
+      health: {
+        report: (status, reason) => {
+          this.healthReported.add(component);
+          this.health.reporter(component).report(status, reason);
+        },
+      },
       counter: (name, help) => {
         const full = `teleport_otel_${name}`;
         let c = this.extra.get(full);

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { ComponentHealth, HealthStatus } from './health';
 
 export interface TelemetryServer {
   readonly port: number;
@@ -12,7 +13,7 @@ export async function startTelemetryServer(
   registry: Registry,
   host: string,
   port: number,
-  healthy: () => boolean,
+  health: () => { status: HealthStatus | 'starting' | 'stopping'; components: Record<string, ComponentHealth> },
 ): Promise<TelemetryServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -22,9 +23,11 @@ export async function startTelemetryServer(
         (err: unknown) => { res.writeHead(500); res.end(String(err)); },
       );
     } else if (path === '/healthz') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-      res.end(ok ? 'ok\n' : 'not ready\n');
+      // 200 only when every component is doing its job; the body names the ones that are not.
+      const h = health();
+      const lines = Object.entries(h.components).map(([id, c]) => `${id}: ${c.status}${c.reason ? `: ${c.reason}` : ''}`);
+      res.writeHead(h.status === 'ok' ? 200 : 503, { 'Content-Type': 'text/plain' });
+      res.end([h.status, ...lines].join('\n') + '\n');
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found: try /metrics or /healthz\n');

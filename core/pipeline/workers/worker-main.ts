@@ -45,6 +45,8 @@ function relayTelemetry(processor: number): ComponentTelemetry {
     // Receivers' labelled series (Kafka partitions) never run on workers.
     labelledCounter: () => ({ inc: ignore }),
     labelledGauge: ignore,
+    // Health is the main thread's instance's to report (processors have no state worth reporting).
+    health: { report: ignore },
   };
 }
 
