@@ -14,7 +14,7 @@ import { schemaProcessorFactory } from './processors/schema/factory';
 import { indicatorsProcessorFactory } from './processors/indicators/factory';
 import { ecsProcessorFactory } from './processors/ecs/factory';
 import { filterProcessorFactory } from './processors/filter/factory';
-// import { redactProcessorFactory } from './processors/redact/factory';
+import { redactProcessorFactory } from './processors/redact/factory';
 import { pantherExporterFactory } from './exporters/panther/factory';
 import { otlphttpExporterFactory } from './exporters/otlphttp/factory';
 
@@ -29,7 +29,7 @@ export const registry = new Registry({ module: __filename, name: 'registry' }, [
   indicatorsProcessorFactory,
   ecsProcessorFactory,
   filterProcessorFactory,
-  // redactProcessorFactory,
+  redactProcessorFactory,
   // exporters
   debugExporterFactory,
   fileExporterFactory,
