@@ -170,7 +170,6 @@ describe('redact processor: no clear value reaches any exporter', function () {
     assert.equal(exec.user, hmac(KEY, 'bob'));
     assert.equal(exec.login, 'root', 'fields not listed are kept');
     assert.equal(exec['addr.local'], '10.0.0.1:3022');
-    assert.equal(String(exec.big), '123456789012345678901234567890');
     assert.ok((run.records.get('late')!.find((r) => r.eventName === 'exec')!.body as { stringValue: string }).stringValue.includes('"big":123456789012345678901234567890'), 'an integer beyond 2^53 keeps its digits');
   });
 
