@@ -73,6 +73,19 @@ function keyMatches(key: string, path: FieldPath, from: number): number {
   return parts.length;
 }
 
+/**
+ * True when the path reaches any member of `value`. A one-segment literal path (the usual
+ * `db_query`) is a single own-property lookup, so rules that match nothing cost next to nothing.
+ */
+export function reaches(value: unknown, path: FieldPath): boolean {
+  if (path.literal && path.segments.length === 1) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, path.segments[0]);
+  }
+  let hit = false;
+  visitPath(value, path, () => { hit = true; });
+  return hit;
+}
+
 /** Every value the path reaches (arrays are not flattened: a field holding a list gives the list). */
 export function valuesAt(value: unknown, path: FieldPath): unknown[] {
   const out: unknown[] = [];

@@ -54,17 +54,20 @@ export class RedactProcessor implements Processor {
    * order and values are kept, escapes and spacing become JSON.stringify's.
    */
   private rewrite(record: LogRecord, clear: ClearValues): void {
-    const line = this.parseLine(record.raw) ?? structuredClone(record.event as Record<string, unknown>);
+    const lossless = mayHoldUnsafeInteger(record.raw);
+    const line = this.parseLine(record.raw, lossless) ?? structuredClone(record.event as Record<string, unknown>);
     this.redactor.apply(line, clear);
     const raw = stringifyLossless(line);
-    const event = JSON.parse(raw) as Record<string, unknown>;
+    // Parsed by JSON.parse, the rewritten line is what decoding would make of the new raw line:
+    // no need to parse it again. Parsed losslessly, it holds bigints, which `event` never does.
+    const event = lossless ? (JSON.parse(raw) as Record<string, unknown>) : line;
     record.event = mayNestDeeperThan(raw) ? boundNesting(event) : event;
     record.raw = raw;
   }
 
-  private parseLine(raw: string): Record<string, unknown> | undefined {
+  private parseLine(raw: string, lossless = mayHoldUnsafeInteger(raw)): Record<string, unknown> | undefined {
     try {
-      const v = mayHoldUnsafeInteger(raw) ? parseLossless(raw) : JSON.parse(raw);
+      const v = lossless ? parseLossless(raw) : JSON.parse(raw);
       return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
     } catch {
       return undefined;

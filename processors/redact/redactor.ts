@@ -9,7 +9,7 @@
  * redacted value (an IP split from `addr.remote`) gets the action applied to itself.
  */
 import { stringifyLossless } from '../../core/json-lossless';
-import { compileFieldPath, visitPath, type FieldPath } from '../../core/field-path';
+import { compileFieldPath, reaches, visitPath, type FieldPath } from '../../core/field-path';
 import { applyAction, type ActionSpec } from './actions';
 import type { RedactProcessorConfig } from './config';
 
@@ -59,11 +59,8 @@ export class Redactor {
 
   /** True when any rule reaches a field of `event`: lookups only, for literal paths. */
   matches(event: unknown): boolean {
-    for (const rule of this.rules) {
-      let hit = false;
-      visitPath(event, rule.path, () => { hit = true; });
-      if (hit) return true;
-    }
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) if (reaches(event, rules[i].path)) return true;
     return false;
   }
 
