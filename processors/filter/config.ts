@@ -23,7 +23,7 @@ const RULE_KEYS = ['name', 'action', 'when'];
 function rules(): FieldSpec<FilterRule[]> {
   return {
     type: 'list of rule',
-    doc: 'Rules tried in order; the first whose `when` matches decides (`action: keep` or `drop`). Each has a `name` (unique: the metrics label) and a `when` condition (see below).',
+    doc: 'Rules tried in order; the first whose `when` matches decides (`action: keep` or `drop`). Each has a `name` (unique: the metrics label) and a `when` condition (see Conditions above).',
     default: [],
     parse(value, path, errors) {
       if (!Array.isArray(value)) {
