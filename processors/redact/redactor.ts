@@ -118,11 +118,24 @@ export class Redactor {
     }
   }
 
-  /** `text` with every redacted value in it replaced (error messages, reasons). */
+  /**
+   * `text` (an error message, a dead letter's reason) with every redacted value in it replaced,
+   * and also any start of one (4 characters or more): messages show values cut short.
+   */
   scrubText(text: string, clear: ClearValues): string {
     const partial = [...clear].filter(([t]) => t.length >= MIN_PARTIAL_LENGTH);
-    const out = this.scrubValue(text, clear, partial);
-    return out === DROP ? '' : (out as string);
+    const whole = this.scrubValue(text, clear, partial);
+    let out = whole === DROP ? '' : (whole as string);
+    for (const [value, c] of partial) {
+      for (let k = value.length - 1; k >= MIN_PARTIAL_LENGTH; k--) {
+        const start = value.slice(0, k);
+        if (out.includes(start)) {
+          out = out.split(start).join(c.replacement ?? '');
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   private scrubValue(value: unknown, clear: ClearValues, partial: [string, Clear][]): unknown {

@@ -31,6 +31,8 @@ const SECRET = {
   command: 'cat /etc/secret-q7x.conf',
   unparsed: 'DROP TABLE q7x_unparsed_secret',
   refused: 'q7x-refused-by-schema-secret',
+  /** Not an integer, so the schema refuses it, quoting the value cut short in its reason. */
+  badEi: 'q7x-not-an-integer-and-longer-than-what-a-reason-quotes-of-a-value-0123456789',
 };
 
 const LINES = [
@@ -43,7 +45,11 @@ const UNPARSED = `{"code":"TDB02I","event":"db.session.query","user":"${SECRET.e
 /** No `code`: the schema processor refuses it, before redact in the redact-last pipelines. */
 const REFUSED = JSON.stringify({ event: 'db.session.query', time: '2024-02-22T10:00:03.000Z', uid: 'u-4', user: SECRET.email, db_query: SECRET.refused });
 
-const CLEAR = Object.values(SECRET);
+/** `ei` is not an integer: the schema refuses it, quoting the value in its reason. */
+const BAD_EI = JSON.stringify({ code: 'T1000I', event: 'user.login', time: '2024-02-22T10:00:04.000Z', uid: 'u-5', user: 'dave', ei: SECRET.badEi });
+
+/** Each value, and for the long ones their first 40 characters (a reason may quote a value cut short). */
+const CLEAR = Object.values(SECRET).flatMap((v) => (v.length > 40 ? [v, v.slice(0, 40)] : [v]));
 
 interface Run { readonly out: string; readonly sink: Buffer[]; readonly records: Map<string, Record<string, unknown>[]> }
 
@@ -51,10 +57,10 @@ async function runPipelines(action: 'drop' | 'hash' | 'mask', key: string): Prom
   const inputDir = tmpDir();
   const out = tmpDir();
   const input = path.join(inputDir, 'audit.log');
-  fs.writeFileSync(input, [...LINES, UNPARSED, REFUSED].join('\n') + '\n');
+  fs.writeFileSync(input, [...LINES, UNPARSED, REFUSED, BAD_EI].join('\n') + '\n');
   const sink = await OtlpSink.start();
   const mask = action === 'mask' ? ', keep_first: 3, keep_last: 2' : '';
-  const redact = `{hash_key: ${JSON.stringify(key)}, fields: [{paths: [user, db_query, db_query_parameters, addr.remote, command], action: ${action}${mask}}]}`;
+  const redact = `{hash_key: ${JSON.stringify(key)}, fields: [{paths: [user, db_query, db_query_parameters, addr.remote, command, ei], action: ${action}${mask}}]}`;
   const file = (name: string) => JSON.stringify(path.join(out, name));
   try {
     const service = await startService(`
@@ -143,11 +149,18 @@ describe('redact processor: no clear value reaches any exporter', function () {
     it(`${action}: OTLP/JSON files, OTLP/protobuf requests, Panther files and dead letters hold none of the values`, () => {
       const run = runs.get(action)!;
       assertNoClearValue(run);
-      for (const [name, records] of run.records) assert.equal(records.length, LINES.length, `${name}: every valid event exported`);
+      // BAD_EI passes the schema only where redact dropped its `ei` before the schema ran.
+      const eiDroppedEarly = action === 'drop';
+      for (const [name, records] of run.records) {
+        assert.equal(records.length, LINES.length + (name === 'early' && eiDroppedEarly ? 1 : 0), `${name}: every valid event exported`);
+      }
       const dead = deadLetters(run);
-      // The unparsed line in all three pipelines; the refused event in the three (schema rejects it).
-      assert.equal(dead.length, 6, JSON.stringify(dead));
+      // The unparsed line and the event without a code, in all three pipelines; BAD_EI in the
+      // two where the schema runs before redact, and in the third unless its ei was dropped.
+      assert.equal(dead.length, eiDroppedEarly ? 8 : 9, JSON.stringify(dead));
       for (const d of dead.filter((x) => x.body.includes('u-4'))) assert.match(d.reason, /code/);
+      const badEi = dead.filter((x) => x.body.includes('u-5'));
+      for (const d of badEi) assert.match(d.reason, /not an integer/, 'the reason still says what is wrong');
     });
   }
 
@@ -204,6 +217,10 @@ describe('redact processor: no clear value reaches any exporter', function () {
     }
     const refused = dead.filter((d) => d.body.includes('u-4'));
     for (const d of refused) assert.equal(JSON.parse(d.body).db_query, hmac(KEY, SECRET.refused), d.pipeline);
+    // The schema quoted the value (cut short) in its reason, before redact ran: replaced there too.
+    const late = dead.find((d) => d.body.includes('u-5') && d.pipeline === 'logs/late')!;
+    assert.match(late.reason, new RegExp(`not an integer: "${hmac(KEY, SECRET.badEi)}`), late.reason);
+    assert.equal(JSON.parse(late.body).ei, hmac(KEY, SECRET.badEi));
   });
 
   it('hashes are the same on another run with the same key, and differ with another key', async () => {
