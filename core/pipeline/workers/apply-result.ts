@@ -19,7 +19,11 @@ export function applyWorkerResult(
   accounting: WorkerAccounting,
 ): LogRecord[] {
   result.counts.forEach(([accepted, refused, filtered, undeclared], i) => accounting.counted(processors[i], accepted, refused, filtered, undeclared));
-  for (const c of result.counters) processors[c.processor].telemetry.counter(c.name, c.help).inc(c.n);
+  for (const c of result.counters) {
+    const telemetry = processors[c.processor].telemetry;
+    if (c.labels === undefined) telemetry.counter(c.name, c.help).inc(c.n);
+    else telemetry.labelledCounter(c.name, c.help, c.labelNames ?? []).inc(c.labels, c.n);
+  }
   // A rewritten line (redaction) replaces the original everywhere: exporters and dead letters alike.
   for (const [index, raw] of result.rewritten ?? []) records[index].raw = raw;
   for (const f of result.failures) {

@@ -58,6 +58,9 @@ export interface CounterDelta {
   readonly name: string;
   readonly help: string;
   readonly n: number;
+  /** For a labelled counter (a filter's rule): its extra label names and this increment's values. */
+  readonly labelNames?: readonly string[];
+  readonly labels?: Record<string, string>;
 }
 
 export interface BatchResult {

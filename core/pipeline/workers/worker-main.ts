@@ -42,8 +42,9 @@ function relayTelemetry(processor: number): ComponentTelemetry {
     counter: (name, help) => ({ inc: (n = 1) => { counters.push({ processor, name, help, n }); } }),
     // A gauge reads one instance's state; the main thread's instance of the component reports it.
     gauge: ignore,
-    // Receivers' labelled series (Kafka partitions) never run on workers.
-    labelledCounter: () => ({ inc: ignore }),
+    labelledCounter: (name, help, labelNames) => ({
+      inc: (labels, n = 1) => { counters.push({ processor, name, help, n, labelNames, labels: labels as Record<string, string> }); },
+    }),
     labelledGauge: ignore,
     // Health is the main thread's instance's to report (processors have no state worth reporting).
     health: { report: ignore },
