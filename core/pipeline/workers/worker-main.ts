@@ -97,8 +97,10 @@ class RecordIndex {
 
 async function run(job: BatchJob): Promise<BatchResult> {
   const records: LogRecord[] = new Array(job.ends.length);
+  const raws: string[] = new Array(job.ends.length);
   for (let i = 0; i < records.length; i++) {
-    records[i] = newRecord(rawAt(job, i), positionAt(job, i), job.observed[i]);
+    raws[i] = rawAt(job, i);
+    records[i] = newRecord(raws[i], positionAt(job, i), job.observed[i]);
     const given = job.attributes?.[i];
     if (given !== undefined) records[i].attributes = given;
   }
@@ -119,8 +121,9 @@ async function run(job: BatchJob): Promise<BatchResult> {
     current = result.records;
   }
   let rewritten: BatchResult['rewritten'];
+  // The same string objects unless a processor replaced one: the comparison is by reference.
   for (let i = 0; i < records.length; i++) {
-    if (records[i].raw !== rawAt(job, i)) (rewritten ??= []).push([i, records[i].raw]);
+    if (records[i].raw !== raws[i]) (rewritten ??= []).push([i, records[i].raw]);
   }
   const encoded: BatchResult['encoded'] = {};
   for (const { id, encoder } of encoders) encoded[id] = encodeIsolated(encoder, current, id);
