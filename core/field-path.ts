@@ -78,12 +78,26 @@ function keyMatches(key: string, path: FieldPath, from: number): number {
  * `db_query`) is a single own-property lookup, so rules that match nothing cost next to nothing.
  */
 export function reaches(value: unknown, path: FieldPath): boolean {
-  if (path.literal && path.segments.length === 1) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, path.segments[0]);
-  }
+  if (path.literal) return reachesLiteral(value, path.segments, 0);
   let hit = false;
   visitPath(value, path, () => { hit = true; });
   return hit;
+}
+
+/** `reaches` for a path without globs: lookups only, no closure, stops at the first hit. */
+function reachesLiteral(value: unknown, segments: readonly string[], from: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const element of value) if (reachesLiteral(element, segments, from)) return true;
+    return false;
+  }
+  let key = segments[from];
+  for (let end = from; end < segments.length; end++) {
+    if (end > from) key = `${key}.${segments[end]}`;
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (end === segments.length - 1 || reachesLiteral((value as Record<string, unknown>)[key], segments, end + 1)) return true;
+  }
+  return false;
 }
 
 /** Every value the path reaches (arrays are not flattened: a field holding a list gives the list). */
