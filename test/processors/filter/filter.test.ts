@@ -39,7 +39,7 @@ const FILTERS: Record<string, string> = {
     {name: bots, action: drop, when: {all: [{field: user, matches: '^(bot-|teleport-admin)'}, {not: {field: success, equals: false}}]}},
     {name: ssh-port, action: drop, when: {any: [{field: addr.remote, matches: ':3022$'}, {field: login, in: [root, ubuntu]}]}},
     {name: roles, action: keep, when: {field: roles, equals: access}}
-  ], default_action: keep}`,
+  ], default_action: keep}`,  attrs: `{rules: [{name: related, action: drop, when: {attribute: related.user, matches: '^(alice|bob)'}}, {name: client, action: drop, when: {attribute: client.ip, exists: true}}]}`,
 };
 
 describe('filter processor: the 450 samples through rules of every kind', function () {
@@ -144,6 +144,17 @@ ${names.map((n) => `    logs/${n}: {receivers: [filelog], processors: [ecs, filt
     assert.ok(450 - kept.length > 20, `${450 - kept.length} failures`);
     check('failures', kept);
     assert.equal(count('failures', 'failed', 'drop'), 450 - kept.length);
+  });
+
+  it('tests attributes other processors added (lists and single values), as the filter-free pipeline wrote them', () => {
+    const attr = (r: OtlpRecord, key: string) => strings(r.attributes.find((a) => a.key === key)?.value);
+    const related = baseline.filter((r) => attr(r, 'related.user').some((u) => /^(alice|bob)/u.test(u)));
+    const client = baseline.filter((r) => !related.includes(r) && attr(r, 'client.ip').length > 0);
+    assert.ok(related.length > 5 && client.length > 5, `${related.length} related, ${client.length} client`);
+    const dropped = new Set([...related, ...client]);
+    check('attrs', baseline.filter((r) => !dropped.has(r)).map((r) => r.body.stringValue));
+    assert.equal(count('attrs', 'related', 'drop'), related.length);
+    assert.equal(count('attrs', 'client', 'drop'), client.length);
   });
 
   it('applies field conditions (exists, matches, ==, in, dotted keys, lists) combined with all/any/not', () => {
