@@ -132,7 +132,8 @@ function valueTest(kind: 'field' | 'attribute', value: Record<string, unknown>, 
   const test = tests[0];
   const arg = value[test];
   const testPath = `${path}.${test}`;
-  const needsEcs = kind === 'attribute';
+  // An attribute may come from any processor or receiver (p_any_*, http.tag): no ECS check.
+  const needsEcs = false;
   switch (test) {
     case 'exists': {
       if (typeof arg !== 'boolean') return fail(errors, testPath, 'must be true or false');

@@ -92,6 +92,6 @@ export class FilterProcessor implements Processor {
   /** Said once, loudly: an ECS condition before `ecs` ran never matches, which would filter wrongly. */
   private warnNoEcs(): void {
     this.warnedNoEcs = true;
-    this.logger.warn(`rules ${this.needsEcs.join(', ')} test ECS fields (category, outcome, attribute), but records reach this filter without them: put the ecs processor before filter in processors:`);
+    this.logger.warn(`rules ${this.needsEcs.join(', ')} test ECS fields (category, outcome), but records reach this filter without them: put the ecs processor before filter in processors:`);
   }
 }

@@ -12,6 +12,11 @@ import { UserError } from '../../../core/errors';
 import { startService, tmpDir } from '../../support/service';
 import { testRegistry } from '../../support/test-registry';
 import { sampleLines } from './helpers';
+import { decodeRecords } from '../../../core/decode';
+import { newRecord } from '../../../core/record';
+import { createLogger } from '../../../core/telemetry/logger';
+import { testTelemetry } from '../../../core/telemetry/metrics';
+import { FilterProcessor } from '../../../processors/filter/filter-processor';
 
 
 interface OtlpRecord { body: { stringValue: string }; attributes: { key: string; value: any }[] }
@@ -220,5 +225,25 @@ service: {pipelines: {logs: {receivers: [testreceiver], processors: [filter], ex
       'processors.filter.rules[4].when.equals: only goes with field or attribute',
       'processors.filter.rules[5].when: required',
     ]);
+  });
+});
+
+describe('filter processor: ECS conditions without ecs before it', () => {
+  it('says so once in the log (warn), rather than filtering wrongly in silence', () => {
+    const log: string[] = [];
+    const logger = createLogger({ level: 'info', write: (l) => log.push(l) });
+    const filter = new FilterProcessor(
+      { default_action: 'keep', rules: [{ name: 'auth', action: 'drop', when: { category: 'authentication' } }] },
+      { id: 'filter', logger, telemetry: testTelemetry('filter'), dataDir: '.' },
+    );
+    const batch = () => {
+      const records = sampleLines().slice(0, 10).map((l, i) => newRecord(l, { source: 'unit', line: i + 1 }, 0n));
+      return decodeRecords(records).records;
+    };
+    const first = filter.process(batch()) as { records: unknown[]; filtered?: number };
+    filter.process(batch());
+    assert.equal(first.records.length, 10, 'nothing matched: no ECS fields to match');
+    assert.equal(log.length, 1, log.join('\n'));
+    assert.match(log[0], /WARN rules auth test ECS fields \(category, outcome\), but records reach this filter without them: put the ecs processor before filter in processors:/);
   });
 });
