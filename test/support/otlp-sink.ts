@@ -63,6 +63,8 @@ function types() {
 
 export class OtlpSink {
   readonly records: DecodedLogRecord[] = [];
+  /** The accepted requests' bodies as received, after gunzip: for tests that grep the bytes. */
+  readonly bodies: Buffer[] = [];
   readonly requests: SinkRequest[] = [];
   /** Delay before answering each request. */
   delayMs = 0;
@@ -96,6 +98,7 @@ export class OtlpSink {
   reset(): void {
     this.generation++;
     this.records.length = 0;
+    this.bodies.length = 0;
     this.requests.length = 0;
     this.delayMs = 0;
     this.partialSuccess = undefined;
@@ -185,7 +188,10 @@ export class OtlpSink {
     }
     const refuse = this.refuse;
     if (refuse !== undefined && decoded.some(refuse.matches)) return this.answerError(res, proto, refuse.status, refuse.message ?? `refused ${refuse.status}`, note);
-    if (generation === this.generation) for (const r of decoded) this.records.push(r);
+    if (generation === this.generation) {
+      for (const r of decoded) this.records.push(r);
+      this.bodies.push(contentEncoding === 'gzip' ? zlib.gunzipSync(raw) : raw);
+    }
     const { response } = types();
     const payload = this.partialSuccess ? { partialSuccess: this.partialSuccess } : {};
     res.statusCode = 200;
