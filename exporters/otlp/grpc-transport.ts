@@ -134,7 +134,9 @@ export class GrpcTransport {
   private classify(err: grpc.ServiceError): GrpcSendOutcome {
     const code = err.code;
     const retryAfterMs = retryInfo(err.metadata);
-    const message = `${this.target} answered ${Status[code] ?? code}${detailText(err.details)}`;
+    const details = detailText(err.details);
+    // A failure to connect comes from grpc-js, not from the server: say so rather than name a code.
+    const message = details.startsWith('cannot connect:') ? `${this.target}: ${details}` : `${this.target}: ${Status[code] ?? code}${details === '' ? '' : `: ${details}`}`;
     if (ENDPOINT.has(code)) return { kind: 'endpoint', status: code, message, retryAfterMs };
     if (code === Status.UNAVAILABLE && SETUP_FAILURE.test(err.details ?? '')) return { kind: 'endpoint', status: code, message, retryAfterMs };
     if (RETRYABLE.has(code) || (code === Status.RESOURCE_EXHAUSTED && retryAfterMs !== undefined)) {
@@ -219,8 +221,25 @@ function retryInfo(trailers: grpc.Metadata | undefined): number | undefined {
 }
 
 function detailText(details: string | undefined): string {
-  const line = oneLine(details ?? '');
-  return line === '' ? '' : `: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`;
+  const line = oneLine(readableDetails(details ?? ''));
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/**
+ * grpc-js's connection failures read `No connection established. Last error: Error: <OpenSSL's
+ * error queue line> (<timestamp>). Resolution note: `: keep what a user can act on.
+ */
+function readableDetails(details: string): string {
+  return details
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+    .replace(/\.?\s*Resolution note:\s*$/, '')
+    .replace(/^No connection established\. Last error: (Error: )?/, 'cannot connect: ')
+    // <hex>:error:<code>:SSL routines:<function>:<reason>:<source file>:<line>:<extra>
+    .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):\S*/g, 'TLS: $1')
+    .replace(/\s*(SSL )?alert number \d+/g, '')
+    .replace(/[\s:.]+$/, '')
+    // What grpc-js says when the peer closed the connection during setup, with no reason given.
+    .replace(/^cannot connect: Failed to connect$/, 'cannot connect: the server closed the connection during setup (plaintext to a TLS port, or a client certificate it refused?)');
 }
 
 function oneLine(text: string): string {

@@ -46,6 +46,8 @@ export interface GrpcSinkOptions {
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   /** The server's limit on a decompressed request (grpc-js's default: 4 MiB). */
   maxReceiveMessageLength?: number;
+  /** Listen on this port (default: any free one), e.g. to come back where a stopped sink was. */
+  port?: number;
 }
 
 const SERVICE = 'opentelemetry.proto.collector.logs.v1.LogsService';
@@ -92,7 +94,7 @@ export class OtlpGrpcSink {
 
   private constructor(private readonly server: grpc.Server, private port = 0) {}
 
-  /** Listens on 127.0.0.1, port 0. */
+  /** Listens on 127.0.0.1. */
   static async start(options: GrpcSinkOptions = {}): Promise<OtlpGrpcSink> {
     const server = new grpc.Server(options.maxReceiveMessageLength === undefined ? {} : { 'grpc.max_receive_message_length': options.maxReceiveMessageLength });
     const sink = new OtlpGrpcSink(server);
@@ -113,7 +115,7 @@ export class OtlpGrpcSink {
     const credentials = tls === undefined
       ? grpc.ServerCredentials.createInsecure()
       : grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
-    sink.port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', credentials, (err, port) => (err ? reject(err) : resolve(port))));
+    sink.port = await new Promise<number>((resolve, reject) => server.bindAsync(`127.0.0.1:${options.port ?? 0}`, credentials, (err, port) => (err ? reject(err) : resolve(port))));
     sink.watchStreams();
     return sink;
   }
