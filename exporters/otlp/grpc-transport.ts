@@ -11,9 +11,12 @@
  * - Compression is gRPC's own, per message (`grpc-encoding: gzip`), chosen with the channel option
  *   `grpc.default_compression_algorithm`: a gRPC frame carries a compressed flag that only
  *   grpc-js sets, so a body gzipped beforehand could not be sent as such. grpc-js gzips with
- *   node:zlib's asynchronous API, off the main thread.
+ *   node:zlib's asynchronous API, off the main thread, but at zlib's default level (6), which it
+ *   offers no setting for: more CPU than otlphttp's level 1 (README, bench/otlp-transport.ts).
  * - One channel (HTTP/2 connection) per transport, multiplexing the concurrent calls, as the OTLP
  *   spec recommends keeping the connection for the life of the exporter.
+ * - A partial success is a success: the OTLP spec forbids re-sending the rejected part (the server
+ *   has already dropped it for good), so the outcome only reports how many and why.
  * - Outcomes are those of HttpTransport plus `endpoint`, a refusal that no record causes (wrong
  *   credentials, wrong address or service, an untrusted server certificate): retried like a
  *   retryable one but reported loudly, and never narrowed down to records or dead-lettered.
