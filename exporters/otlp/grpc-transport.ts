@@ -77,7 +77,13 @@ const ENDPOINT = new Set<number>([Status.UNAUTHENTICATED, Status.PERMISSION_DENI
  * Connection failures grpc-js reports as UNAVAILABLE that are a setup problem, not an outage:
  * certificate verification (OpenSSL's wording, via node:tls) and name resolution.
  */
-const SETUP_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|CERT_|SSL routines|handshake|tlsv1 alert|Name resolution failed|ENOTFOUND|EAI_AGAIN/i;
+const SETUP_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|CERT_|SSL routines|handshake|tlsv1 alert|Name resolution failed|ENOTFOUND|EAI_AGAIN|does not speak HTTP\/2/i;
+/**
+ * A stream or connection broken mid-call (RST_STREAM, GOAWAY: a proxy or a server going away),
+ * which grpc-js reports as INTERNAL, a code the OTLP spec calls permanent. No record causes that,
+ * and OTLP/HTTP retries a connection reset, so these are retried.
+ */
+const BROKEN_STREAM = /^Received RST_STREAM|Session closed with error/;
 
 export class GrpcTransport {
   private readonly client: grpc.Client;
@@ -141,8 +147,8 @@ export class GrpcTransport {
     // A failure to connect comes from grpc-js, not from the server: say so rather than name a code.
     const message = details.startsWith('cannot connect:') ? `${this.target}: ${details}` : `${this.target}: ${Status[code] ?? code}${details === '' ? '' : `: ${details}`}`;
     if (ENDPOINT.has(code)) return { kind: 'endpoint', status: code, message, retryAfterMs };
-    if (code === Status.UNAVAILABLE && SETUP_FAILURE.test(err.details ?? '')) return { kind: 'endpoint', status: code, message, retryAfterMs };
-    if (RETRYABLE.has(code) || (code === Status.RESOURCE_EXHAUSTED && retryAfterMs !== undefined)) {
+    if (code === Status.UNAVAILABLE && (SETUP_FAILURE.test(err.details ?? '') || SETUP_FAILURE.test(details))) return { kind: 'endpoint', status: code, message, retryAfterMs };
+    if (RETRYABLE.has(code) || (code === Status.RESOURCE_EXHAUSTED && retryAfterMs !== undefined) || (code === Status.INTERNAL && BROKEN_STREAM.test(details))) {
       return { kind: 'retryable', message, retryAfterMs };
     }
     // INVALID_ARGUMENT, RESOURCE_EXHAUSTED without RetryInfo, and the codes the OTLP spec calls
@@ -242,7 +248,8 @@ function readableDetails(details: string): string {
     .replace(/\s*(SSL )?alert number \d+/g, '')
     .replace(/[\s:.]+$/, '')
     // What grpc-js says when the peer closed the connection during setup, with no reason given.
-    .replace(/^cannot connect: Failed to connect$/, 'cannot connect: the server closed the connection during setup (plaintext to a TLS port, or a client certificate it refused?)');
+    .replace(/^cannot connect: Failed to connect$/, 'cannot connect: the server closed the connection during setup (plaintext to a TLS port, or a client certificate it refused?)')
+    .replace(/^cannot connect: Protocol error$/, 'cannot connect: the server does not speak HTTP/2 (an HTTP/1.1 port, such as OTLP/HTTP\'s 4318?)');
 }
 
 function oneLine(text: string): string {

@@ -91,6 +91,8 @@ export class OtlpGrpcSink {
   /** Partial success to report on accepted requests. */
   partialSuccess: { rejectedLogRecords: number; errorMessage: string } | undefined;
   private fault: (GrpcFault & { left?: number }) | undefined;
+  private breakLeft = 0;
+  private breakHow: 'rst' | 'goaway' = 'rst';
 
   private constructor(private readonly server: grpc.Server, private port = 0) {}
 
@@ -134,10 +136,21 @@ export class OtlpGrpcSink {
     this.requireHeader = undefined;
     this.partialSuccess = undefined;
     this.fault = undefined;
+    this.breakLeft = 0;
   }
 
   setFault(fault: GrpcFault): void {
     this.fault = { ...fault, left: fault.times };
+  }
+
+  /**
+   * Break the next `n` calls at the HTTP/2 layer before grpc-js sees them, as a proxy or a server
+   * going away would: `rst` resets the stream (INTERNAL_ERROR), `goaway` also ends the connection
+   * (GOAWAY with INTERNAL_ERROR).
+   */
+  breakStreams(n: number, how: 'rst' | 'goaway'): void {
+    this.breakLeft = n;
+    this.breakHow = how;
   }
 
   async close(): Promise<void> {
@@ -189,8 +202,13 @@ export class OtlpGrpcSink {
     const servers = (this.server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
     if (!(servers instanceof Map) || servers.size === 0) throw new Error('otlp-grpc-sink: cannot reach grpc-js\'s HTTP/2 servers (private field http2Servers changed?)');
     for (const h2 of servers.keys()) {
-      h2.on('stream', (_stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+      h2.prependListener('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
         this.streams.push({ path: String(headers[':path'] ?? ''), encoding: String(headers['grpc-encoding'] ?? ''), userAgent: String(headers['user-agent'] ?? '') });
+        if (this.breakLeft > 0) {
+          this.breakLeft--;
+          if (this.breakHow === 'rst') stream.close(2 /* INTERNAL_ERROR */);
+          else { stream.session?.goaway(2); stream.close(2); }
+        }
       });
     }
   }

@@ -5,6 +5,8 @@
  * success is read, gzip is on the wire, and TLS / mutual TLS / a wrong CA behave.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { OtlpProtoEncoder } from '../../../core/otlp/proto';
@@ -219,6 +221,33 @@ describe('otlp gRPC transport', function () {
         assert.deepEqual(back.records, decode(body, true));
       } finally {
         await back.close();
+      }
+    });
+
+    it('retries a stream reset or a connection going away mid-call (INTERNAL from grpc-js, no record\'s fault)', async () => {
+      const t = transport(options(sink));
+      for (const how of ['rst', 'goaway'] as const) {
+        sink.reset();
+        sink.breakStreams(2, how);
+        const body = request(6, how);
+        const outcomes: GrpcSendOutcome[] = [];
+        for (let attempt = 0; attempt < 10 && outcomes.at(-1)?.kind !== 'success'; attempt++) outcomes.push(await t.send(body));
+        assert.deepEqual(outcomes.map((o) => o.kind), ['retryable', 'retryable', 'success'], `${how}: ${JSON.stringify(outcomes)}`);
+        assert.deepEqual(sink.records, decode(body, true), how);
+      }
+    });
+
+    it('tells a port that is not HTTP/2 (an OTLP/HTTP one) as a setting to fix', async () => {
+      const h1 = http.createServer((_req, res) => { res.statusCode = 404; res.end(); });
+      await new Promise<void>((r) => h1.listen(0, '127.0.0.1', r));
+      try {
+        const endpoint = `127.0.0.1:${(h1.address() as AddressInfo).port}`;
+        const outcome = await transport(options(sink, { endpoint })).send(request(1));
+        assert.deepEqual(outcome, { kind: 'endpoint', status: status.UNAVAILABLE, retryAfterMs: undefined,
+          message: `http://${endpoint}: cannot connect: the server does not speak HTTP/2 (an HTTP/1.1 port, such as OTLP/HTTP's 4318?)` });
+      } finally {
+        h1.closeAllConnections();
+        await new Promise((r) => h1.close(r));
       }
     });
 
