@@ -5,6 +5,7 @@
  * success is read, gzip is on the wire, and TLS / mutual TLS / a wrong CA behave.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { newRecord, type LogRecord } from '../../../core/record';
 import { DEFAULT_GRPC_PORT, GrpcTransport, parseGrpcEndpoint, type GrpcSendOutcome, type GrpcTransportOptions } from '../../../exporters/otlp/grpc-transport';
 import { OtlpGrpcSink } from '../../support/otlp-grpc-sink';
 import { decode } from '../../support/otlp-sink';
-import { certs } from '../../receivers/http/helpers';
+import { certs, type Certs } from '../../receivers/http/helpers';
 import { parsedSamples, syntheticLines } from '../otlphttp/helpers';
 
 const RESOURCE = { attributes: { 'service.name': 'teleport' }, scopeName: 'teleport-otel', scopeVersion: '0.1.0' };
@@ -258,13 +259,15 @@ describe('otlp gRPC transport', function () {
   });
 
   describe('over TLS', () => {
-    const c = certs();
-    const otherCa = path.join(c.dir, 'other-ca.crt');
     const tls = (extra: Partial<GrpcTransportOptions['tls']>) => ({ insecure_skip_verify: false, ...extra });
+    let c: Certs;
+    let otherCa: string;
     let sink: OtlpGrpcSink;
     let mtls: OtlpGrpcSink;
-    const read = (f: string) => require('node:fs').readFileSync(f) as Buffer; // eslint-disable-line @typescript-eslint/no-require-imports
     before(async () => {
+      c = certs();
+      otherCa = path.join(c.dir, 'other-ca.crt');
+      const read = (f: string) => fs.readFileSync(f);
       sink = await OtlpGrpcSink.start({ tls: { cert: read(c.serverCert), key: read(c.serverKey) } });
       mtls = await OtlpGrpcSink.start({ tls: { cert: read(c.serverCert), key: read(c.serverKey), clientCa: read(c.caCert) } });
     });
