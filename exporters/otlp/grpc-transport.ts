@@ -96,6 +96,11 @@ export class GrpcTransport {
     const { address, secure } = parseGrpcEndpoint(options.endpoint, options.insecure, `${options.configPath}.endpoint`);
     this.address = address;
     this.secure = secure;
+    const files = (['ca_file', 'cert_file', 'key_file'] as const).filter((k) => options.tls[k] !== undefined);
+    if (!secure && files.length > 0) {
+      // Certificates the connection would not use: the user meant TLS, or left them by mistake.
+      throw new Error(`${options.configPath}.tls.${files[0]}: set, but the connection is plaintext (insecure: true or an http:// endpoint)`);
+    }
     this.metadata = toMetadata(options.headers, `${options.configPath}.headers`);
     const channelOptions: grpc.ChannelOptions = {
       'grpc.primary_user_agent': `teleport-otel/${VERSION}`,

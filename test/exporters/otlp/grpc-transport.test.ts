@@ -319,6 +319,10 @@ describe('otlp gRPC transport', function () {
       assert.throws(() => new GrpcTransport({ ...base, headers: { 'bad header': 'x' } }), /^Error: exporters\.otlp\.headers\.bad header: /);
       assert.throws(() => new GrpcTransport({ ...base, endpoint: 'http://collector:4317/v1/logs' }),
         { message: 'exporters.otlp.endpoint: expected host:port (e.g. collector:4317), got "http://collector:4317/v1/logs"' });
+      assert.throws(() => new GrpcTransport({ ...base, insecure: true, tls: tls({ ca_file: c.caCert }) }),
+        { message: 'exporters.otlp.tls.ca_file: set, but the connection is plaintext (insecure: true or an http:// endpoint)' });
+      assert.throws(() => new GrpcTransport({ ...base, endpoint: `http://${sink.endpoint}`, tls: tls({ cert_file: c.clientCert, key_file: c.clientKey }) }),
+        { message: 'exporters.otlp.tls.cert_file: set, but the connection is plaintext (insecure: true or an http:// endpoint)' });
       assert.throws(() => new GrpcTransport({ ...base, endpoint: 'https://collector:4317', insecure: true }),
         { message: 'exporters.otlp.endpoint: an https:// endpoint contradicts insecure: true' });
     });
