@@ -228,15 +228,22 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-interface Obj { [key: string]: unknown }
+export interface Obj { [key: string]: unknown }
 
 /** Both encodings through the same protobufjs message, so they decode to the same shape. */
 export function decode(body: Buffer, proto: boolean): DecodedLogRecord[] {
   const { request } = types();
   const message = proto ? request.decode(body) : request.fromObject(JSON.parse(body.toString('utf8')) as Obj);
-  const obj = request.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as Obj;
+  return flattenRequest(request.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as Obj);
+}
+
+/**
+ * An ExportLogsServiceRequest as protobufjs objects (longs and bytes as strings, enums as numbers,
+ * camelCase names: what `toObject` and @grpc/proto-loader give) → flat records.
+ */
+export function flattenRequest(obj: Obj): DecodedLogRecord[] {
   const out: DecodedLogRecord[] = [];
-  for (const [index, rl] of (obj.resourceLogs as Obj[]).entries()) {
+  for (const [index, rl] of ((obj.resourceLogs as Obj[] | undefined) ?? []).entries()) {
     const resource = attributes(((rl.resource as Obj | undefined)?.attributes as Obj[]) ?? []);
     for (const sl of (rl.scopeLogs as Obj[]) ?? []) {
       const scope = (sl.scope as DecodedLogRecord['scope']) ?? {};
@@ -281,7 +288,7 @@ function plain(v: Obj): unknown {
   return undefined;
 }
 
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
