@@ -18,7 +18,10 @@ export interface RunOptions {
 export async function runService(config: ServiceConfig, settings: ProcessSettings, options: RunOptions): Promise<number> {
   const logger = createLogger({ level: settings.logLevel });
   for (const w of config.warnings) logger.warn(w);
-  const service = new Service(config, { logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, registry: options.registry });
+  const service = new Service(config, {
+    logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, registry: options.registry,
+    onceFailingTimeoutMs: settings.onceFailingTimeout,
+  });
   if (options.once) {
     const endless = service.endlessReceivers();
     if (endless.length > 0) throw new UserError([`--once: receivers ${endless.join(', ')} have no end; run without --once`]);
@@ -33,6 +36,7 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
   const stopSignal = waitForSignal(logger);
   const progress = options.progress && process.stderr.isTTY ? startProgress(service, started) : undefined;
   let code = 0;
+  let failed = false;
   try {
     await service.start();
     logger.info(`started ${config.pipelines.length} pipeline(s)${options.once ? '; exiting when inputs are drained' : ''}`);
@@ -41,15 +45,18 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
     const outcome = await Promise.race([
       options.once ? service.drained().then(() => 'drained' as const) : new Promise<never>(() => undefined),
       stopSignal.promise,
+      service.failed(),
     ]).finally(() => clearInterval(keepAlive));
     // A signal is how a daemon normally stops (exit 0); with --once it means the backfill did not finish.
     if (outcome !== 'drained' && options.once) code = 128 + (outcome === 'SIGINT' ? 2 : 15);
   } catch (err) {
     process.stderr.write(`${progress ? '\n' : ''}teleport-otel: ${errorMessage(err)}\n`);
     code = 1;
+    failed = true;
   } finally {
     progress?.stop();
-    await service.shutdown(settings.shutdownTimeout);
+    // After a failure, batches still retrying are abandoned at once: unacknowledged, they are read again next run.
+    await service.shutdown(failed ? 0 : settings.shutdownTimeout);
     stopSignal.dispose();
     await server?.close();
   }
