@@ -37,7 +37,7 @@ export class DestinationHealth {
     this.last = error;
     this.health.report('failing', error.message);
     this.logger.rateLimited('destination', 'error',
-      `${error.message}; retrying in ${Math.round(retryInMs / 1000)}s; nothing is acknowledged or dead-lettered until it works`);
+      `${error.message}; retrying in ${retryInMs < 1000 ? `${retryInMs}ms` : `${Math.round(retryInMs / 1000)}s`}; nothing is acknowledged or dead-lettered until it works`);
     if (this.failingSince !== undefined) return;
     this.failingSince = Date.now();
     if (this.giveUp !== undefined) {
