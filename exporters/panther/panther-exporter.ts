@@ -48,6 +48,8 @@ export class PantherExporter implements Exporter {
   private state: 'new' | 'started' | 'stopped' = 'new';
   /** The directory is prepared (staging, lock, recovery). */
   private ready = false;
+  /** A write failed: check the staging folder before the next one. */
+  private recheck = false;
   private pending: PendingCommit[] = [];
   private flushQueued = false;
   private flushes = 0;
@@ -127,6 +129,15 @@ export class PantherExporter implements Exporter {
       }
       // It could not be prepared at start: the health reported then no longer holds.
       this.ctx.telemetry.health.report('ok');
+    } else if (this.recheck) {
+      // The last write failed: the staging folder may have gone (a volume remounted); make it again.
+      const staging = path.join(this.root, STAGING_DIR);
+      try {
+        await mkdirDurable(staging);
+      } catch (err) {
+        return { kind: 'retryable', error: this.unwritable(`cannot create ${staging}`, err) as Error };
+      }
+      this.recheck = false;
     }
     const failed: RecordFailure[] = [];
     const groups = this.group(records, failed);
@@ -140,6 +151,7 @@ export class PantherExporter implements Exporter {
       const error = code === undefined
         ? new RetryableError('io_error', `${this.root}: writing Panther files failed: ${errorMessage(err)}`, { cause: err })
         : new DestinationError('output_unwritable', `exporters.${this.ctx.id}.directory: writing under ${this.root} failed: ${code}`, { cause: err });
+      this.recheck = true;
       return { kind: 'retryable', error };
     }
     return failed.length === 0 ? EXPORT_SUCCESS : { kind: 'rejected', failed };
