@@ -4,9 +4,12 @@
  *
  * Acknowledgement: without `sending_queue.storage`, an export call resolves `success` only after
  * the backend answered 2xx for every record of it; `retryable` (network, 429/502/503/504, with
- * Retry-After) lets the core retry with `retry_on_failure`; any other status rejects the records
- * (dead letter), after a refused request was split to find the records truly refused (split-send.ts). With `storage`, a call resolves once its batch is fsynced in the on-disk queue,
- * and queue-sender.ts owns delivery from there on, across outages and restarts.
+ * Retry-After) lets the core retry with `retry_on_failure`; a refusal no record caused (401, 404,
+ * TLS, DNS... see transport.ts) is retryable too, as a `DestinationError` the core reports loudly;
+ * the other statuses reject the records (dead letter), after a refused request was split to find
+ * the records truly refused (split-send.ts). With `storage`, a call resolves once its batch is
+ * fsynced in the on-disk queue, and queue-sender.ts owns delivery from there on, across outages
+ * and restarts.
  */
 import path from 'node:path';
 import { type CreateContext, type Exporter, type ExportResult } from '../../core/component';
