@@ -102,4 +102,18 @@ describe('otlphttp: answers no record caused', function () {
       await tlsSink.close();
     }
   });
+
+  it('with the on-disk queue, a 401 keeps the batches queued (not moved to rejected/), failing until accepted', async () => {
+    const storage = path.join(dir, 'queue');
+    sink.setFault({ status: 401 });
+    service = await startService(pipeline(sink.url, dir, syntheticLines(50, 'q'), `sending_queue: {storage: ${JSON.stringify(storage)}}`));
+    await service.drained(); // acknowledged once on disk
+    await waitUntil(() => health(service!).status === 'failing', 5000, 'failing');
+    assert.match(health(service).components.otlphttp?.reason ?? '', /answered 401 .*check the credentials/);
+    await waitUntil(() => sink.requests.length >= 4, 5000, 'retries');
+    assert.ok(!fs.existsSync(path.join(storage, 'rejected')) || fs.readdirSync(path.join(storage, 'rejected')).length === 0, 'nothing set aside');
+    sink.clearFault();
+    await sink.waitForRecords(50, 10_000);
+    await waitUntil(() => health(service!).status === 'ok', 5000, 'ok again');
+  });
 });
