@@ -16,9 +16,13 @@ export interface CliProcess {
   readonly exit: Promise<{ code: number; ms: number }>;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): CliProcess {
+/** `fileSizeLimitKb`: run under `ulimit -f` (writes past it are cut short, then fail with EFBIG). */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string, fileSizeLimitKb?: number): CliProcess {
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const options = { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
+  const child = fileSizeLimitKb === undefined
+    ? spawn(process.execPath, [BIN, ...args], options)
+    : spawn('bash', ['-c', `ulimit -f ${fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, BIN, ...args], options);
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; if (process.env.TEST_LOG) process.stderr.write(d); });
   child.stdout!.resume();
