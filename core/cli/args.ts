@@ -25,7 +25,9 @@ Runs every pipeline of the config. Exporters start first, receivers last. SIGINT
 in-flight batches (up to the shutdown timeout); a second signal exits at once.
 
 Options:
-${COMMON}      --once              exit 0 once every finite input is read and acknowledged (backfills)
+${COMMON}      --once              exit 0 once every finite input is read and acknowledged (backfills); exit 1
+                          when an exporter's endpoint, credentials or output directory keep failing
+                          (env TELEPORT_OTEL_ONCE_FAILING_TIMEOUT_MS, default 60000)
       --log-level <level> debug, info, warn or error (env TELEPORT_OTEL_LOG_LEVEL; default info)
       --metrics-port <n>  serve /metrics and /healthz on this port; 0 = off (env TELEPORT_OTEL_METRICS_PORT)
       --data-dir <dir>    checkpoints and queues (env TELEPORT_OTEL_DATA_DIR; default ./data)
