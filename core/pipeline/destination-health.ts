@@ -43,7 +43,7 @@ export class DestinationHealth {
     if (this.giveUp !== undefined) {
       const { afterMs, fail } = this.giveUp;
       this.timer = setTimeout(() => {
-        fail(new Error(`--once: ${this.id} has failed for ${Math.round(afterMs / 1000)}s (TELEPORT_OTEL_ONCE_FAILING_TIMEOUT_MS): ${this.last?.message}; `
+        fail(new Error(`--once: ${this.id} has failed for ${afterMs % 1000 === 0 ? `${afterMs / 1000}s` : `${afterMs}ms`} (TELEPORT_OTEL_ONCE_FAILING_TIMEOUT_MS): ${this.last?.message}; `
           + 'undelivered records stay unacknowledged (checkpoints not moved, nothing dead-lettered): fix it and run again'));
       }, afterMs);
       this.timer.unref();
