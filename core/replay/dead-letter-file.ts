@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { DEAD_LETTER_ATTRIBUTES as A } from '../pipeline/dead-letter';
-import type { SourcePosition } from '../record';
+import { nowUnixNano, type SourcePosition } from '../record';
 
 export interface DeadLetter {
   /** The original line. */
@@ -44,6 +44,12 @@ export async function readDeadLetterFile(
   }
 }
 
+/** When the line was first read; now when the dead letter does not say. */
+function nanos(value: string | undefined): bigint {
+  if (value !== undefined && /^\d+$/.test(value) && value !== '0') return BigInt(value);
+  return nowUnixNano();
+}
+
 function parseLine(line: string, where: string): DeadLetter[] | undefined {
   let request: OtlpRequest;
   try {
@@ -68,7 +74,7 @@ function parseLine(line: string, where: string): DeadLetter[] | undefined {
         out.push({
           raw,
           position: source === undefined ? { source: where } : { source, line: int(A.line), offset: int(A.offset) },
-          observedTimeUnixNano: BigInt(lr.observedTimeUnixNano ?? 0),
+          observedTimeUnixNano: nanos(lr.observedTimeUnixNano),
           pipeline: str(A.pipeline),
           component: str(A.component),
         });
