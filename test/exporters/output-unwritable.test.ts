@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { tmpDir } from '../support/service';
-import { syntheticLines, readOtlpJsonLines } from '../exporters/otlphttp/helpers';
-import { freePort, healthz, startCli, until } from './cli-process';
+import { syntheticLines, readOtlpJsonLines } from './otlphttp/helpers';
+import { freePort, healthz, startCli, until } from '../support/cli-process';
 
 const N = 200;
 const uid = (body: string) => (JSON.parse(body) as { uid: string }).uid;

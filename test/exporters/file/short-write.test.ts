@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tmpDir } from '../support/service';
-import { syntheticLines } from '../exporters/otlphttp/helpers';
-import { startCli } from './cli-process';
+import { tmpDir } from '../../support/service';
+import { syntheticLines } from '../otlphttp/helpers';
+import { startCli } from '../../support/cli-process';
 
 const N = 3000;
 

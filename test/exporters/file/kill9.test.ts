@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tmpDir } from '../support/service';
-import { startCli } from './cli-process';
+import { tmpDir } from '../../support/service';
+import { startCli } from '../../support/cli-process';
 
 const TRIALS = Number(process.env.KILL9_TRIALS ?? 16);
 const LINES_PER_TRIAL = 4000;

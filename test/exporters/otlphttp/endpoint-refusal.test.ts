@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tmpDir } from '../support/service';
-import { OtlpSink } from '../support/otlp-sink';
-import { syntheticLines, uidsOf, readOtlpJsonLines } from '../exporters/otlphttp/helpers';
-import { freePort, healthz, startCli, until } from './cli-process';
+import { tmpDir } from '../../support/service';
+import { OtlpSink } from '../../support/otlp-sink';
+import { syntheticLines, uidsOf, readOtlpJsonLines } from './helpers';
+import { freePort, healthz, startCli, until } from '../../support/cli-process';
 
 const N = 300;
 

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tmpDir } from '../support/service';
-import { OtlpSink } from '../support/otlp-sink';
-import { readOtlpJsonLines, syntheticLines, uidsOf } from '../exporters/otlphttp/helpers';
-import { startCli } from './cli-process';
+import { tmpDir } from './support/service';
+import { OtlpSink } from './support/otlp-sink';
+import { readOtlpJsonLines, syntheticLines, uidsOf } from './exporters/otlphttp/helpers';
+import { startCli } from './support/cli-process';
 
 const N = 100;
 const BAD = new Set(['r-7', 'r-42', 'r-99']); // one per request: each split finds its record
