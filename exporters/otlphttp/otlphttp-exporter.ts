@@ -159,6 +159,12 @@ export class OtlpHttpExporter implements Exporter {
       return rejected.length === 0 ? { kind: 'success' } : { kind: 'rejected', rejected };
     } catch (err) {
       if (err instanceof RetryableError && err.code === 'queue_full') this.logger.rateLimited('queue-full', 'error', err.message);
+      // The queue's directory refusing a write (EACCES, ENOSPC...) is no record's fault.
+      const code = err instanceof RetryableError && err.code === 'io_error' ? (err.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+      if (code !== undefined) {
+        const error = new DestinationError('output_unwritable', `exporters.${this.ctx.id}.sending_queue.storage: cannot write ${this.queue!.dir}: ${code}`, { cause: err });
+        return { kind: 'retryable', error };
+      }
       return { kind: 'retryable', error: err instanceof Error ? err : new Error(String(err)) };
     }
   }

@@ -10,6 +10,13 @@ import type { Service } from '../../../core/pipeline/service';
 import { startService, tmpDir } from '../../support/service';
 import { OtlpSink } from '../../support/otlp-sink';
 import { TestReceiver } from '../../support/test-components';
+import { parseConfig } from '../../../core/config/load';
+import type { ExporterFactory } from '../../../core/component';
+import { DestinationError } from '../../../core/errors';
+import { newRecord, nowUnixNano } from '../../../core/record';
+import { silentLogger } from '../../../core/telemetry/logger';
+import { testTelemetry } from '../../../core/telemetry/metrics';
+import { testRegistry } from '../../support/test-registry';
 import { readOtlpJsonLines, syntheticLines, uidsOf, waitUntil, yamlList } from './helpers';
 
 function pipeline(endpoint: string, dir: string, lines: string[], extra = ''): string {
@@ -115,5 +122,26 @@ describe('otlphttp: answers no record caused', function () {
     sink.clearFault();
     await sink.waitForRecords(50, 10_000);
     await waitUntil(() => health(service!).status === 'ok', 5000, 'ok again');
+  });
+
+  it('an on-disk queue directory that refuses writes: a DestinationError naming sending_queue.storage, nothing acknowledged', async () => {
+    const storage = path.join(dir, 'queue');
+    const config = parseConfig(pipeline(sink.url, dir, [], `sending_queue: {storage: ${JSON.stringify(storage)}}`), 'test.yaml', testRegistry, {});
+    const c = config.exporters.get('otlphttp')!;
+    const exporter = (c.factory as ExporterFactory).create(c.config as never, { id: 'otlphttp', logger: silentLogger, telemetry: testTelemetry('otlphttp'), dataDir: dir });
+    await exporter.start();
+    try {
+      // The directory is replaced by a file (a volume gone wrong) while running.
+      fs.rmSync(storage, { recursive: true });
+      fs.writeFileSync(storage, 'not a directory');
+      const records = syntheticLines(3, 'v').map((l, i) => newRecord(l, { source: 'test', line: i + 1 }, nowUnixNano()));
+      const result = await exporter.export(records);
+      assert.equal(result.kind, 'retryable');
+      assert.ok(result.kind === 'retryable' && result.error instanceof DestinationError, 'no record caused it');
+      assert.match(result.error.message, new RegExp(`^exporters\\.otlphttp\\.sending_queue\\.storage: cannot write ${storage.replace(/\./g, '\\.')}: (ENOTDIR|ENOENT)$`));
+    } finally {
+      fs.rmSync(storage, { force: true });
+      await exporter.shutdown();
+    }
   });
 });
