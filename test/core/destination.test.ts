@@ -4,6 +4,7 @@
  * until a call gets through; under --once the run fails after the bound instead of waiting forever.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Service } from '../../core/pipeline/service';
 import { startService, tmpDir } from '../support/service';
@@ -54,5 +55,30 @@ describe('core: refusals no record caused', function () {
     await service.shutdown(0);
     assert.equal(TestReceiver.instances.get('testreceiver')!.checkpoint, 0);
     assert.equal(TestExporter.instances.get('testexporter/dead-letter')!.calls, 0);
+  });
+
+  it('a dead letter that cannot be written holds the batch back too: the refused records are not dropped, nothing is acknowledged', async () => {
+    const dir = tmpDir();
+    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ event: 'x', uid: `e-${i}`, bad: i % 3 === 0 }));
+    service = await startService(`
+receivers:
+  testreceiver: {batch_size: 5, lines: ${JSON.stringify(lines)}}
+processors:
+  testprocessor: {reject_containing: '"bad":true'}
+exporters:
+  testexporter: {}
+  testexporter/dead-letter: {path: ${JSON.stringify(path.join(dir, 'dead-letter.jsonl'))}, refuse_destination_for: 600ms}
+service:
+  pipelines:
+    logs: {receivers: [testreceiver], processors: [testprocessor], exporters: [testexporter], dead_letter: [testexporter/dead-letter]}
+`, { once: false });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(service.telemetry.health.snapshot().components['testexporter/dead-letter']?.status, 'failing');
+    assert.equal(TestReceiver.instances.get('testreceiver')!.checkpoint, 0);
+    await service.drained();
+    assert.equal(TestReceiver.instances.get('testreceiver')!.checkpoint, 10);
+    const letters = fs.readFileSync(path.join(dir, 'dead-letter.jsonl'), 'utf8').split('\n').filter(Boolean);
+    assert.equal(letters.length, 4, 'e-0, e-3, e-6, e-9 reached the dead letter once it worked');
+    assert.equal(service.telemetry.health.snapshot().status, 'ok');
   });
 });
