@@ -36,7 +36,10 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
   const stopSignal = waitForSignal(logger);
   const progress = options.progress && process.stderr.isTTY ? startProgress(service, started) : undefined;
   let code = 0;
-  let failed = false;
+  // An exporter that kept failing (--once): its batches are still retrying, so they are abandoned
+  // at once at shutdown (unacknowledged, read again next run) rather than after the drain timeout.
+  let abandon = false;
+  const exporterFailed = service.failed().catch((err: unknown) => { abandon = true; throw err; });
   try {
     await service.start();
     logger.info(`started ${config.pipelines.length} pipeline(s)${options.once ? '; exiting when inputs are drained' : ''}`);
@@ -45,18 +48,16 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
     const outcome = await Promise.race([
       options.once ? service.drained().then(() => 'drained' as const) : new Promise<never>(() => undefined),
       stopSignal.promise,
-      service.failed(),
+      exporterFailed,
     ]).finally(() => clearInterval(keepAlive));
     // A signal is how a daemon normally stops (exit 0); with --once it means the backfill did not finish.
     if (outcome !== 'drained' && options.once) code = 128 + (outcome === 'SIGINT' ? 2 : 15);
   } catch (err) {
     process.stderr.write(`${progress ? '\n' : ''}teleport-otel: ${errorMessage(err)}\n`);
     code = 1;
-    failed = true;
   } finally {
     progress?.stop();
-    // After a failure, batches still retrying are abandoned at once: unacknowledged, they are read again next run.
-    await service.shutdown(failed ? 0 : settings.shutdownTimeout);
+    await service.shutdown(abandon ? 0 : settings.shutdownTimeout);
     stopSignal.dispose();
     await server?.close();
   }
