@@ -36,7 +36,7 @@ exporters:
   otlphttp:
     endpoint: ${sink.url}
     max_batch_size: 25
-  file/copy: {path: ${JSON.stringify(copy)}, append: true}
+  file/copy: {path: ${JSON.stringify(copy)}, append: false}
   file/dead-letter: {path: ${JSON.stringify(deadLetter)}, append: true}
 service:
   pipelines:
@@ -55,7 +55,7 @@ service:
     const replay = startCli(['replay', '-c', config, '--from', deadLetter, '--no-progress', '--data-dir', path.join(dir, 'data')]);
     assert.equal((await replay.exit).code, 0, replay.stderr());
     assert.deepEqual([...new Set(uidsOf(sink))].sort(), syntheticLines(N, 'r').map(uidOf).sort(), 'every record is delivered now');
-    assert.equal(readOtlpJsonLines(copy).length, N, 'only the exporter that refused them gets them again');
+    assert.equal(readOtlpJsonLines(copy).length, N, 'only the exporter that refused them gets them again, and a replay never truncates an output (append: false)');
     assert.equal(readOtlpJsonLines(deadLetter).length, BAD.size, 'nothing new in the dead letter');
     assert.match(replay.stderr(), /logs\/audit: read 3, exported 3, dead-lettered 0/);
 
@@ -97,8 +97,11 @@ service:
     const wrong = startCli(['replay', '-c', config, '--from', deadLetter, '--pipeline', 'logs/nope']);
     assert.equal((await wrong.exit).code, 1);
     assert.equal(wrong.stderr(), `--pipeline: ${config} defines no pipeline "logs/nope" (it has: logs)\n`);
+    // What an earlier run wrote stays: a replay never truncates an output, even without `append`.
+    const earlier = JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: '{"event":"earlier"}' }, attributes: [] }] }] }] });
+    fs.writeFileSync(path.join(dir, 'out.jsonl'), earlier + '\n');
     const ok = startCli(['replay', '-c', config, '--from', deadLetter, '--pipeline', 'logs', '--no-progress']);
     assert.equal((await ok.exit).code, 0, ok.stderr());
-    assert.equal(readOtlpJsonLines(path.join(dir, 'out.jsonl')).length, 1);
+    assert.deepEqual(readOtlpJsonLines(path.join(dir, 'out.jsonl')).map((r) => r.body), ['{"event":"earlier"}', '{"event":"x"}']);
   });
 });

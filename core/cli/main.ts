@@ -33,7 +33,7 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
     }
     if (args.command === 'replay') {
       const replay = await replayConfig(config, args.from!, args.pipeline);
-      return await runService(replay, settings, { once: true, progress: args.progress, registry });
+      return await runService(replay, settings, { once: true, progress: args.progress, registry, replay: true });
     }
     return await runService(config, settings, { once: args.once, progress: args.progress, registry });
   } catch (err) {

@@ -13,6 +13,8 @@ export interface RunOptions {
   progress: boolean;
   /** The registry `config` was loaded with. */
   registry: Registry;
+  /** `teleport-otel replay`: exporters keep what their outputs hold (CreateContext.replay). */
+  replay?: boolean;
 }
 
 export async function runService(config: ServiceConfig, settings: ProcessSettings, options: RunOptions): Promise<number> {
@@ -20,7 +22,7 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
   for (const w of config.warnings) logger.warn(w);
   const service = new Service(config, {
     logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, registry: options.registry,
-    onceFailingTimeoutMs: settings.onceFailingTimeout,
+    onceFailingTimeoutMs: settings.onceFailingTimeout, replay: options.replay,
   });
   if (options.once) {
     const endless = service.endlessReceivers();

@@ -31,6 +31,8 @@ export interface ServiceOptions {
    * the run fails (`failed()` rejects). Default 60 s.
    */
   readonly onceFailingTimeoutMs?: number;
+  /** `teleport-otel replay` (see CreateContext.replay). */
+  readonly replay?: boolean;
 }
 
 export const DEFAULT_ONCE_FAILING_TIMEOUT_MS = 60_000;
@@ -193,6 +195,7 @@ export class Service {
       telemetry: this.telemetry.forComponent(kind, id),
       dataDir: this.options.dataDir,
       stopping: this.stopping.signal,
+      replay: this.options.replay,
     };
   }
 }

@@ -39,7 +39,8 @@ export class FileExporter implements Exporter {
       'Last lines found cut short (a crash mid-write) when the file was opened to append, and ended with a newline.');
     this.output = new LineFile(path.resolve(config.path), {
       configKey: `exporters.${ctx.id}.path`,
-      append: config.append,
+      // A replay adds to what earlier runs wrote; truncating would throw their output away.
+      append: config.append || ctx.replay === true,
       fsync: config.fsync,
       logger: ctx.logger,
       onFragment: () => repaired.inc(),
