@@ -57,7 +57,7 @@ describe('file and panther exporters: outputs that cannot be written (CLI)', fun
     const port = await freePort();
     const cli = startCli(['run', '-c', config, '--metrics-port', String(port), '--no-progress'], { TELEPORT_OTEL_LOG_LEVEL: 'info' });
     try {
-      const health = await until('/healthz failing', async () => { const h = await healthz(port); return h?.status === 503 ? h : undefined; }, 15_000);
+      const health = await until('/healthz failing', async () => { const h = await healthz(port); return h?.status === 503 && h.body.startsWith('failing') ? h : undefined; }, 15_000);
       assert.match(health.body, new RegExp(`file/out: failing: exporters\\.file/out\\.path: cannot create ${blocker.replace(/[.]/g, '\\.')}: (ENOTDIR|EEXIST)`));
       const lines = await until('the error lines', () => {
         const found = cli.stderr().split('\n').filter((l) => / ERROR \[file\/out\] exporters\.file\/out\.path: cannot create /.test(l));

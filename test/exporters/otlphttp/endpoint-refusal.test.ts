@@ -54,7 +54,7 @@ describe('otlphttp: refusals no record caused (CLI)', function () {
       const cli = startCli(['run', '-c', config, '--metrics-port', String(port), '--no-progress']);
       try {
         await sink.waitFor(() => sink.requests.filter((r) => r.status === status).length >= 3, 20_000, `three ${status} answers`);
-        const health = await until('/healthz failing', async () => { const h = await healthz(port); return h?.status === 503 ? h : undefined; }, 10_000);
+        const health = await until('/healthz failing', async () => { const h = await healthz(port); return h?.status === 503 && h.body.startsWith('failing') ? h : undefined; }, 10_000);
         assert.match(health.body, new RegExp(`^failing\\notlphttp: failing: otlphttp: ${sink.url.replace(/[.]/g, '\\.')}/v1/logs answered ${status} `));
         const errorLine = await until('an error line', () => cli.stderr().split('\n').find((l) => / ERROR \[otlphttp\] /.test(l)), 10_000);
         assert.match(errorLine, new RegExp(`otlphttp: http://127\\.0\\.0\\.1:\\d+/v1/logs answered ${status} .*injected ${status}.*retrying`));
