@@ -42,16 +42,16 @@ const RETRYABLE_STATUS = new Set([408, 425, 429, 502, 503, 504, 507]);
  * a POST body cannot be replayed safely to another origin) also says the URL is wrong.
  */
 const DESTINATION_STATUS = new Map<number, string>([
-  [401, 'check the credentials (headers)'],
-  [403, 'check the credentials (headers) and their permissions'],
+  [401, 'check the credentials in headers'],
+  [403, 'check the credentials in headers and what they are allowed'],
   [407, 'check the proxy credentials'],
-  [404, 'check endpoint / logs_endpoint (the path)'],
-  [405, 'check endpoint / logs_endpoint (the path)'],
+  [404, 'check the path of endpoint / logs_endpoint'],
+  [405, 'check the path of endpoint / logs_endpoint'],
   [410, 'check endpoint / logs_endpoint'],
   [411, 'a proxy on the way refuses the request'],
   [414, 'check endpoint / logs_endpoint'],
   [415, 'check encoding: the backend does not take this content type'],
-  [421, 'check endpoint / logs_endpoint (the host)'],
+  [421, 'check the host of endpoint / logs_endpoint'],
   [426, 'check the endpoint scheme (http/https)'],
   [431, 'check headers: they are too large'],
   [501, 'the endpoint does not implement OTLP/HTTP logs; check endpoint / logs_endpoint'],
@@ -143,7 +143,7 @@ function classify(url: URL, res: http.IncomingMessage, body: Buffer, encoding: '
     return { kind: 'retryable', message: `backend answered ${detail}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
   }
   const hint = DESTINATION_STATUS.get(status)
-    ?? (status >= 300 && status < 400 ? `check endpoint / logs_endpoint (redirected${res.headers.location ? ` to ${res.headers.location}` : ''})` : undefined)
+    ?? (status >= 300 && status < 400 ? `check endpoint / logs_endpoint: redirected${res.headers.location ? ` to ${res.headers.location}` : ''}` : undefined)
     ?? (status < 200 ? 'not an OTLP/HTTP endpoint' : undefined);
   if (hint !== undefined) return { kind: 'retryable', destination: true, message: `${url.href} answered ${detail} (${hint})` };
   return { kind: 'permanent', status, message: `backend answered ${detail}` };
