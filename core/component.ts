@@ -25,6 +25,11 @@ export interface CreateContext {
    * receivers' drain would wait for it. Absent where no service runs the component.
    */
   readonly stopping?: AbortSignal;
+  /**
+   * Set by `teleport-otel replay`: the run feeds records again into outputs that earlier runs
+   * wrote, so an exporter must keep what they hold (a file exporter appends even without `append`).
+   */
+  readonly replay?: boolean;
 }
 
 export interface Lifecycle {
