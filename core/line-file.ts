@@ -2,10 +2,11 @@
  * An output file of whole lines that stays whole across crashes and failed writes. Shared by the
  * exporters that append lines to local files.
  *
- * - Opened to append, a last line without its newline (a previous run killed mid-write) is ended
- *   with one before anything is appended, so the next line does not glue onto the fragment; the
- *   fragment itself was never acknowledged (acknowledgement waits for the write and fsync), so its
- *   records are read again from the receiver's checkpoint.
+ * - Opened to append, a last line without its newline (a previous run killed mid-write) is moved
+ *   out before anything is appended: its bytes go to `<file>.fragments` and the file is cut back to
+ *   its last whole line, so every line of the output parses and the next line cannot glue onto it.
+ *   The fragment was never acknowledged (acknowledgement waits for the write and fsync), so its
+ *   records are read again from the receiver's checkpoint; it is kept aside only for forensics.
  * - A write goes on until every byte is down (a short write is continued); when it fails half-way
  *   (a full disk), what it wrote is cut off again, or, if even that fails, the next write starts
  *   with a newline. Either way the call fails and nothing is acknowledged.
@@ -26,7 +27,7 @@ export interface LineFileOptions {
   /** fdatasync after each write. */
   readonly fsync: boolean;
   readonly logger: Logger;
-  /** Called when a cut-short last line was ended with a newline. */
+  /** Called when a cut-short last line was moved out to `<file>.fragments`. */
   readonly onFragment?: () => void;
 }
 
@@ -74,20 +75,25 @@ export class LineFile {
   }
 
   private async endFragment(handle: fs.promises.FileHandle): Promise<void> {
-    const last = Buffer.alloc(1);
     // A fresh read-only descriptor: the append one may be write-only.
     const reader = await fs.promises.open(this.file, 'r');
+    let fragment: Buffer;
     try {
-      await reader.read(last, 0, 1, this.size - 1);
+      const whole = await lastNewlineEnd(reader, this.size);
+      if (whole === this.size) return;
+      fragment = Buffer.alloc(this.size - whole);
+      await reader.read(fragment, 0, fragment.length, whole);
+      // Kept aside first, then cut: a crash in between leaves it in both places, never in neither.
+      const aside = `${this.file}.fragments`;
+      await fs.promises.appendFile(aside, Buffer.concat([fragment, Buffer.from('\n')]), { flush: true } as fs.WriteFileOptions);
+      await handle.truncate(whole);
+      await handle.datasync();
+      this.size = whole;
     } finally {
       await reader.close();
     }
-    if (last[0] === 0x0a) return;
-    await this.writeAll(handle, Buffer.from('\n'));
-    await handle.datasync();
-    this.size += 1;
     this.options.onFragment?.();
-    this.options.logger.warn(`${this.file}: its last line was cut short by an earlier run (a crash mid-write); ended it with a newline so new lines stay whole. That line does not parse; it was never acknowledged, so its records are written again`);
+    this.options.logger.warn(`${this.configKey}: the last line of ${this.file} was cut short by an earlier run (a crash mid-write): moved its ${fragment.length} bytes to ${this.file}.fragments so every line stays whole; it was never acknowledged, so its records are written again`);
   }
 
   /** Appends `text` (whole lines) and, with fsync, makes it durable. Opens the file first if needed. */
@@ -128,8 +134,25 @@ export class LineFile {
     await handle?.close();
   }
 
+  private get configKey(): string {
+    return this.options.configKey;
+  }
+
   private failure(what: string, err: unknown): DestinationError {
     const e = err as NodeJS.ErrnoException;
     return new DestinationError('output_unwritable', `${this.options.configKey}: ${what}: ${e.code ?? e.message}`, { cause: err });
   }
+}
+
+/** Where the file's last whole line ends (0 when it has none), reading back from `size` in chunks. */
+async function lastNewlineEnd(reader: fs.promises.FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let end = size; end > 0;) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await reader.read(chunk, 0, end - start, start);
+    const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (at >= 0) return start + at + 1;
+    end = start;
+  }
+  return 0;
 }

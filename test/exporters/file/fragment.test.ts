@@ -1,6 +1,7 @@
 /**
  * Opening a file to append whose last line was cut short (what a kill -9 mid-write leaves): the
- * fragment is ended with a newline before anything is appended, counted, and said once.
+ * fragment is moved to `<file>.fragments` and the file cut back to its last whole line before
+ * anything is appended, counted, and said once.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,7 +20,7 @@ service:
 `;
 
 describe('file exporter: a last line cut short by a crash', () => {
-  it('is ended with a newline before appending, and counted; whole files are left alone', async () => {
+  it('is moved aside before appending, and counted; whole files are left alone', async () => {
     const dir = tmpDir();
     const out = path.join(dir, 'out.jsonl');
     const whole = '{"resourceLogs":[]}\n';
@@ -31,16 +32,16 @@ describe('file exporter: a last line cut short by a crash', () => {
     await service.shutdown(1000);
     const lines = fs.readFileSync(out, 'utf8').split('\n');
     assert.equal(lines[0], whole.trim());
-    assert.equal(lines[1], fragment, 'the fragment stays one line of its own');
-    assert.equal(lines.slice(2).filter(Boolean).length, 1, 'the new request on the next line');
-    assert.equal(JSON.parse(lines[2]).resourceLogs[0].scopeLogs[0].logRecords.length, 10);
+    assert.equal(lines.slice(1).filter(Boolean).length, 1, 'the new request on the next line, the fragment gone');
+    assert.equal(JSON.parse(lines[1]).resourceLogs[0].scopeLogs[0].logRecords.length, 10);
+    assert.equal(fs.readFileSync(`${out}.fragments`, 'utf8'), `${fragment}\n`, 'the fragment kept aside');
 
     // A file that ends with a newline needs nothing.
     service = await startService(pipeline(out, true));
     await service.drained();
     assert.equal(await metric(service, 'teleport_otel_file_fragments_repaired_total', { component: 'file/out' }), 0);
     await service.shutdown(1000);
-    assert.equal(fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length, 4);
+    assert.equal(fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length, 3);
 
     // Without append the file starts empty: nothing to repair.
     fs.appendFileSync(out, fragment);
