@@ -10,7 +10,7 @@ Commands:
   run        Run the pipelines until stopped (SIGINT/SIGTERM), or until inputs are drained with --once
   validate   Check the config and exit: 0 when valid, 1 with one line per error
 
-Run 'teleport-otel <command> --help' for the command's options.
+Run 'teleport-otel <command> --help' for the command's options; 'teleport-otel --version' prints the version.
 `;
 
 const COMMON = `  -c, --config <file>     pipeline config (default: pipeline.yaml; env TELEPORT_OTEL_CONFIG)
@@ -26,7 +26,9 @@ in-flight batches (up to the shutdown timeout); a second signal exits at once.
 Options:
 ${COMMON}      --once              exit 0 once every finite input is read and acknowledged (backfills)
       --log-level <level> debug, info, warn or error (env TELEPORT_OTEL_LOG_LEVEL; default info)
+      --log-format <fmt>  text or json: one JSON object per log line (env TELEPORT_OTEL_LOG_FORMAT; default text)
       --metrics-port <n>  serve /metrics and /healthz on this port; 0 = off (env TELEPORT_OTEL_METRICS_PORT)
+      --health-port <n>   serve /healthz alone on this port, with or without metrics; 0 = off (env TELEPORT_OTEL_HEALTH_PORT)
       --data-dir <dir>    checkpoints and queues (env TELEPORT_OTEL_DATA_DIR; default ./data)
       --no-progress       no progress line on a terminal
 `,
@@ -40,12 +42,14 @@ ${COMMON}`,
 };
 
 export interface CliArgs {
-  command: 'run' | 'validate' | 'help';
+  command: 'run' | 'validate' | 'help' | 'version';
   help: boolean;
   config?: string;
   once: boolean;
   logLevel?: string;
+  logFormat?: string;
   metricsPort?: number;
+  healthPort?: number;
   dataDir?: string;
   progress: boolean;
 }
@@ -55,6 +59,7 @@ export function parseCli(argv: string[]): CliArgs {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     return { command: 'help', help: true, once: false, progress: false };
   }
+  if (command === '--version' || command === '-v' || command === 'version') return { command: 'version', help: false, once: false, progress: false };
   if (command !== 'run' && command !== 'validate') {
     throw new UserError([`unknown command "${command}" (known: run, validate); see teleport-otel --help`]);
   }
@@ -69,7 +74,9 @@ export function parseCli(argv: string[]): CliArgs {
         help: { type: 'boolean', short: 'h' },
         once: { type: 'boolean' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         'metrics-port': { type: 'string' },
+        'health-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'no-progress': { type: 'boolean' },
       },
@@ -78,19 +85,27 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UserError([`${command}: ${(err as Error).message.split('\n')[0]}; see teleport-otel ${command} --help`]);
   }
   const v = parsed.values;
-  if (command === 'validate' && (v.once || v['metrics-port'] || v['data-dir'])) {
+  if (command === 'validate' && (v.once || v['metrics-port'] || v['health-port'] || v['data-dir'])) {
     throw new UserError(['validate: takes only -c/--config; see teleport-otel validate --help']);
   }
-  const port = v['metrics-port'];
-  if (port !== undefined && !/^\d+$/.test(port)) throw new UserError([`--metrics-port: must be a port number, got "${port}"`]);
+  const port = portFlag(v['metrics-port'], '--metrics-port');
+  const healthPort = portFlag(v['health-port'], '--health-port');
   return {
     command,
     help: v.help ?? false,
     config: v.config,
     once: v.once ?? false,
     logLevel: v['log-level'],
-    metricsPort: port === undefined ? undefined : Number(port),
+    logFormat: v['log-format'],
+    metricsPort: port,
+    healthPort,
     dataDir: v['data-dir'],
     progress: !(v['no-progress'] ?? false),
   };
+}
+
+function portFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UserError([`${flag}: must be a port number, got "${value}"`]);
+  return Number(value);
 }

@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/load';
 import { loadSettings } from '../config/settings';
 import { UserError } from '../errors';
 import { setMaxNestingDepth } from '../nesting';
+import { VERSION } from '../version';
 import { parseCli, USAGE, COMMAND_USAGE } from './args';
 import { runService } from './run';
 
@@ -15,11 +16,14 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
   try {
     const args = parseCli(argv);
     if (args.command === 'help') return print(USAGE, 0);
+    if (args.command === 'version') return print(`teleport-otel ${VERSION} (Node.js ${process.versions.node})\n`, 0);
     if (args.help) return print(COMMAND_USAGE[args.command], 0);
     const settings = loadSettings({
       config: args.config,
       logLevel: args.logLevel as never,
+      logFormat: args.logFormat as never,
       metricsPort: args.metricsPort,
+      healthPort: args.healthPort,
       dataDir: args.dataDir,
     });
     setMaxNestingDepth(settings.maxNestingDepth);

@@ -23,7 +23,10 @@ export function summaryLine(service: Service, elapsedMs: number): string {
   const parts = service.pipelines.map((p) => {
     const s = p.stats;
     const dropped = s.dropped > 0 ? `, dropped ${s.dropped} (no dead_letter)` : '';
-    return `${p.id}: read ${s.read}, exported ${s.exported}, dead-lettered ${s.deadLettered}${dropped}`;
+    // Read but neither exported nor dead-lettered: an interrupted run left them to be read again.
+    const pending = s.read - s.exported - s.deadLettered - s.dropped;
+    const unacked = pending > 0 ? `, unacknowledged ${pending} (read again next start)` : '';
+    return `${p.id}: read ${s.read}, exported ${s.exported}, dead-lettered ${s.deadLettered}${dropped}${unacked}`;
   });
   return `teleport-otel: summary after ${(elapsedMs / 1000).toFixed(1)}s: ${parts.join('; ')}`;
 }

@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import type { Processor, Receiver, ReceiverFactory, ProcessorFactory, ExporterFactory, CreateContext } from '../component';
 import type { ServiceConfig, ComponentConfig } from '../config/load';
 import { DEFAULT_RETRY } from '../retry';
-import type { Logger, LogLevel } from '../telemetry/logger';
+import type { Logger, LogFormat, LogLevel } from '../telemetry/logger';
 import { Telemetry } from '../telemetry/metrics';
 import { maxNestingDepth } from '../nesting';
 import { Fanout } from './fanout';
@@ -25,6 +25,8 @@ export interface ServiceOptions {
   readonly registry: Registry;
   /** Log level of worker threads. */
   readonly logLevel?: LogLevel;
+  /** Log format of worker threads. */
+  readonly logFormat?: LogFormat;
 }
 
 export class Service {
@@ -151,6 +153,7 @@ export class Service {
       processors: p.processors.map(describe(this.config.processors)),
       exporters: p.exporters.map(describe(this.config.exporters)),
       logLevel: this.options.logLevel ?? 'info',
+      logFormat: this.options.logFormat,
       dataDir: this.options.dataDir,
       maxNestingDepth: maxNestingDepth(),
       yamlDocuments: parsedYamlDocuments(),

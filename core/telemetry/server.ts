@@ -9,15 +9,16 @@ export interface TelemetryServer {
   close(): Promise<void>;
 }
 
+/** `registry` undefined: a probe server that answers `/healthz` alone. */
 export async function startTelemetryServer(
-  registry: Registry,
+  registry: Registry | undefined,
   host: string,
   port: number,
   health: () => { status: HealthStatus | 'starting' | 'stopping'; components: Record<string, ComponentHealth> },
 ): Promise<TelemetryServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
+    if (path === '/metrics' && registry !== undefined) {
       registry.metrics().then(
         (text) => { res.writeHead(200, { 'Content-Type': registry.contentType }); res.end(text); },
         (err: unknown) => { res.writeHead(500); res.end(String(err)); },
@@ -30,7 +31,7 @@ export async function startTelemetryServer(
       res.end([h.status, ...lines].join('\n') + '\n');
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('not found: try /metrics or /healthz\n');
+      res.end(registry !== undefined ? 'not found: try /metrics or /healthz\n' : 'not found: try /healthz\n');
     }
   });
   await new Promise<void>((resolve, reject) => {
