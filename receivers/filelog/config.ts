@@ -17,7 +17,7 @@ export const filelogReceiverConfig = {
     default: 'beginning',
   }),
   storage: optional(str({
-    doc: 'Directory for checkpoints (per file: offset of the last acknowledged line and a fingerprint of its first bytes). Without it, every start reads according to `start_at`.',
+    doc: 'Directory for checkpoints (per file: offset of the last acknowledged line and a fingerprint of its first bytes). Default: `<data-dir>/<receiver id>/` (`--data-dir`; `/` in the id becomes `-`, e.g. `filelog-teleport`), so a restart resumes where the last acknowledged line ended; `start_at` applies only to files without a checkpoint.',
   })),
   max_log_size: size({
     doc: 'Longest line accepted. A longer line is dead-lettered with its position (only a bounded prefix of it is kept) and reading goes on after it.',
