@@ -35,7 +35,9 @@ ${COMMON}      --once              exit 0 once every finite input is read and ac
   validate: `Usage: teleport-otel validate -c pipeline.yaml
 
 Checks the config without starting anything: YAML syntax, \${env:} references, every component's
-settings, pipeline references. Prints one line per error and exits 1, or exits 0.
+settings, pipeline references, and the files and directories it names (TLS files readable, output
+and state directories writable; a warning when one may still appear, e.g. a volume not mounted yet).
+Prints one line per error and exits 1, or exits 0.
 
 Options:
 ${COMMON}`,

@@ -4,6 +4,7 @@
  */
 import type { Registry } from '../registry-types';
 import { loadConfigFile } from '../config/load';
+import { checkConfigPaths } from '../config/paths';
 import { loadSettings } from '../config/settings';
 import { UserError } from '../errors';
 import { setMaxNestingDepth } from '../nesting';
@@ -28,6 +29,10 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
     });
     setMaxNestingDepth(settings.maxNestingDepth);
     const config = loadConfigFile(settings.config, registry);
+    // The files and directories the config names, for what each component does with them.
+    const paths = checkConfigPaths(config);
+    if (paths.errors.length > 0) throw new UserError(paths.errors);
+    config.warnings.push(...paths.warnings);
     if (args.command === 'validate') {
       for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
       const n = config.pipelines.length;

@@ -13,6 +13,8 @@ export interface FieldSpec<T> {
   readonly optional?: boolean;
   /** Nested fields, for docs (objects only). */
   readonly shape?: Shape;
+  /** For a local path: how the component uses it, so `validate` can check the file system (see paths.ts). */
+  readonly pathUse?: PathUse;
   /** Returns the value, or `undefined` after pushing `path: message` lines to `errors`. */
   parse(value: unknown, path: string, errors: string[]): T | undefined;
 }
@@ -41,6 +43,17 @@ export function str(opts: Options<string> & { nonEmpty?: boolean }): FieldSpec<s
     if (opts.nonEmpty !== false && v === '') return fail(errors, path, 'must not be empty');
     return v;
   });
+}
+
+/**
+ * What a path field names: a file the component reads (TLS material, a schema), a file it writes
+ * (its directory is created), or a directory it writes in (created when missing).
+ */
+export type PathUse = 'read-file' | 'write-file' | 'write-dir';
+
+/** A local file or directory path; `validate` checks it exists and may be read or written as `use` says. */
+export function localPath(opts: Options<string> & { use: PathUse }): FieldSpec<string> {
+  return { ...str(opts), pathUse: opts.use };
 }
 
 export function url(opts: Options<string>): FieldSpec<string> {

@@ -1,4 +1,4 @@
-import { bool, duration, int, object, optional, size, str, url, type Infer } from '../../core/config/schema';
+import { bool, duration, int, object, optional, size, str, url, type Infer, localPath } from '../../core/config/schema';
 
 /** SQS allows a long poll of at most 20 s and a visibility timeout of at most 12 h. */
 const MAX_WAIT_MS = 20_000;
@@ -32,7 +32,7 @@ export const s3Config = {
 export const awss3ReceiverConfig = {
   sqs: optional(object(sqsConfig, { doc: 'Notification mode.' })),
   s3: object(s3Config, { doc: 'How objects are fetched, and the bucket of backfill mode.' }),
-  storage: optional(str({
+  storage: optional(localPath({ use: 'write-dir',
     doc: 'Backfill mode: directory for the checkpoint (the last key read and acknowledged, with every key before it). Default: `<data-dir>/<receiver id>/` (`--data-dir`; `/` in the id becomes `-`, e.g. `awss3-backfill`), so a restart resumes. Notification mode needs none: SQS keeps the state.',
   })),
   max_log_size: size({

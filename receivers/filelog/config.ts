@@ -1,4 +1,4 @@
-import { duration, int, list, oneOf, optional, size, str, type Infer } from '../../core/config/schema';
+import { duration, int, list, oneOf, optional, size, str, type Infer, localPath } from '../../core/config/schema';
 
 /** Teleport keeps session recordings beside its audit log; they are not audit events. */
 export const TELEPORT_NON_AUDIT_DIRS = ['**/playbacks/**', '**/upload/**', '**/records/**'];
@@ -16,7 +16,7 @@ export const filelogReceiverConfig = {
     doc: 'Where to start in a file seen for the first time when the receiver starts and has no checkpoint for it. Files that appear while running are always read from their beginning (they are new), and a checkpoint always wins.',
     default: 'beginning',
   }),
-  storage: optional(str({
+  storage: optional(localPath({ use: 'write-dir',
     doc: 'Directory for checkpoints (per file: offset of the last acknowledged line and a fingerprint of its first bytes). Default: `<data-dir>/<receiver id>/` (`--data-dir`; `/` in the id becomes `-`, e.g. `filelog-teleport`), so a restart resumes where the last acknowledged line ended; `start_at` applies only to files without a checkpoint.',
   })),
   max_log_size: size({
