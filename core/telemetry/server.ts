@@ -26,7 +26,10 @@ export async function startTelemetryServer(
     } else if (path === '/healthz') {
       // 200 only when every component is doing its job; the body names the ones that are not.
       const h = health();
-      const lines = Object.entries(h.components).map(([id, c]) => `${id}: ${c.status}${c.reason ? `: ${c.reason}` : ''}`);
+      // Worst first, so the first line after the status says why it is what it is.
+      const rank = { failing: 0, degraded: 1, ok: 2 } as Record<string, number>;
+      const entries = Object.entries(h.components).sort(([a, x], [b, y]) => (rank[x.status] - rank[y.status]) || a.localeCompare(b));
+      const lines = entries.map(([id, c]) => `${id}: ${c.status}${c.reason ? `: ${c.reason}` : ''}`);
       res.writeHead(h.status === 'ok' ? 200 : 503, { 'Content-Type': 'text/plain' });
       res.end([h.status, ...lines].join('\n') + '\n');
     } else {

@@ -17,6 +17,7 @@ import type { ObjectRef } from './notification';
 import { awsMessage, type ReadOutcome } from './object-reader';
 import { isClientFault } from './sqs-poller';
 import { accessError } from './access';
+import { LocatedError } from '../../core/errors';
 
 export interface BackfillContext {
   readonly s3: S3Client;
@@ -98,8 +99,8 @@ export class Backfill {
           if (once) throw denied;
           this.refused(denied);
         } else {
-          const message = `${target}: ListObjectsV2 failed: ${awsMessage(err)}`;
-          if (once && isClientFault(err)) throw new Error(message);
+          const message = `receivers.${this.ctx.create.id}.s3.bucket: ${target}: ListObjectsV2 failed: ${awsMessage(err)}`;
+          if (once && isClientFault(err)) throw new LocatedError(message);
           this.ctx.create.logger.rateLimited('list', 'warn', `${message} (retrying)`);
         }
         await sleep(backoffDelay(RETRY, attempt), this.ctx.signal);

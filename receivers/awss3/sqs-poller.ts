@@ -11,7 +11,7 @@ import {
   ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Consumer, CreateContext } from '../../core/component';
-import { errorMessage } from '../../core/errors';
+import { LocatedError, errorMessage } from '../../core/errors';
 import { newRecord, nowUnixNano } from '../../core/record';
 import { backoffDelay, sleep, type RetryPolicy } from '../../core/retry';
 import type { SqsConfig } from './config';
@@ -78,8 +78,8 @@ export class SqsPoller {
           if (once) throw denied;
           this.refused(denied);
         } else {
-          const message = `${this.config.queue_url}: ReceiveMessage failed: ${awsMessage(err)}`;
-          if (once && isClientFault(err)) throw new Error(message);
+          const message = `receivers.${this.ctx.create.id}.sqs.queue_url: ${this.config.queue_url}: ReceiveMessage failed: ${awsMessage(err)}`;
+          if (once && isClientFault(err)) throw new LocatedError(message);
           this.ctx.create.logger.rateLimited('receive', 'warn', `${message} (retrying)`);
         }
         await sleep(backoffDelay(RECEIVE_RETRY, ++attempt), this.ctx.signal);

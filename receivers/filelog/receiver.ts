@@ -51,6 +51,7 @@ export class FilelogReceiver implements Receiver {
   /** Files found by the current poll that could not be opened: path → OS error. */
   private unopened = new Map<string, string>();
   private lastProblems: ReturnType<Reachability['update']> = [];
+  private lastPollSummary = '';
   /** The last poll found no file under any glob. */
   private nothingMatched = false;
 
@@ -152,7 +153,7 @@ export class FilelogReceiver implements Receiver {
           this.spawn(file);
         }
       } catch (err) {
-        this.ctx.logger.rateLimited('poll', 'warn', `poll failed: ${errorMessage(err)}`);
+        this.ctx.logger.rateLimited('poll', 'warn', `receivers.${this.ctx.id}.include: poll failed: ${errorMessage(err)}`);
       }
       await sleep(this.config.poll_interval, this.wake.signal);
     }
@@ -271,7 +272,9 @@ export class FilelogReceiver implements Receiver {
     this.unopened = new Map();
     this.nothingMatched = discovery.emptyGlobs.length === this.config.include.length;
     this.lastProblems = this.reachability.update(discovery, unopened, this.followed());
-    this.ctx.logger.debug(`poll: ${found.length} files match, ${ready.length} with bytes to read`);
+    const summary = `poll: ${found.length} files match, ${ready.length} with bytes to read`;
+    if (summary !== this.lastPollSummary) this.ctx.logger.debug(summary); // on change, not every poll_interval
+    this.lastPollSummary = summary;
     // Lost files first: they are the ones whose data can disappear.
     return ready.sort((a, b) => Number(b.lost) - Number(a.lost));
   }

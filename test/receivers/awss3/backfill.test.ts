@@ -82,7 +82,7 @@ describe('awss3 receiver: backfill mode', function () {
     const yaml = pipelineYaml(receiver(aws.unique('nobucket'), path.join(tmpDir(), 'state')), sink, path.join(tmpDir(), 'dead.jsonl'));
     const service = await startService(yaml, { once: true });
     try {
-      await assert.rejects(service.drained(), /^Error: awss3: s3:\/\/nobucket-\d+-\d+\/logs\/: ListObjectsV2 failed: NoSuchBucket.*\(HTTP 404\)$/);
+      await assert.rejects(service.drained(), /^LocatedError: receivers\.awss3\.s3\.bucket: s3:\/\/nobucket-\d+-\d+\/logs\/: ListObjectsV2 failed: NoSuchBucket.*\(HTTP 404\)$/);
     } finally {
       await service.shutdown(1000);
     }
