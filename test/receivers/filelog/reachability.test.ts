@@ -133,3 +133,41 @@ service:
     }
   });
 });
+
+describe('filelog receiver: a file it may not open', function () {
+  this.timeout(30_000);
+
+  it('as an unprivileged user, a 0600 file beside readable ones: warned with EACCES, the others read, --once exits 1', async () => {
+    const dir = openDir();
+    const logs = path.join(dir, 'log');
+    fs.mkdirSync(logs, { mode: 0o755 });
+    fs.chmodSync(logs, 0o755);
+    fs.writeFileSync(path.join(logs, 'a.log'), lines('a', 0, 3).join('\n') + '\n', { mode: 0o644 });
+    const secret = path.join(logs, 'b.log');
+    fs.writeFileSync(secret, lines('b', 0, 3).join('\n') + '\n');
+    fs.chmodSync(secret, process.getuid?.() === 0 ? 0o600 : 0o000);
+    const out = path.join(dir, 'out.jsonl');
+    const config = path.join(dir, 'pipeline.yaml');
+    fs.writeFileSync(config, `
+receivers:
+  filelog/teleport:
+    include: [${JSON.stringify(path.join(logs, '*.log'))}]
+exporters:
+  file/out: {path: ${JSON.stringify(out)}, append: true}
+service:
+  pipelines:
+    logs: {receivers: [filelog/teleport], exporters: [file/out]}
+`, { mode: 0o644 });
+    const once = runAsUnprivileged(['run', '-c', config, '--data-dir', path.join(dir, 'data'), '--once'], dir);
+    await exited(once.child);
+    assert.equal(once.child.exitCode, 1, once.stderr());
+    assert.match(once.stderr(), /WARN \[filelog\/teleport\] receivers\.filelog\/teleport\.include: cannot read .*\/b\.log: EACCES: permission denied/);
+    assert.match(once.stderr(), /\nteleport-otel: receivers\.filelog\/teleport\.include: cannot read .*\/b\.log: EACCES: permission denied\n/);
+    assert.match(once.stderr(), /INFO \[filelog\/teleport\] reading .*\/a\.log from its beginning/);
+    // What could be read was delivered and acknowledged: 3 records of a.log, none of b.log.
+    const records = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean)
+      .flatMap((l) => (JSON.parse(l) as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] }).resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords)));
+    assert.equal(records.length, 3);
+    assert.match(once.stderr().trim().split('\n').pop()!, /logs: read 3, exported 3, dead-lettered 0$/);
+  });
+});
