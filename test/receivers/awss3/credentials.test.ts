@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { tmpDir } from '../../support/service';
 import { exited, waitFor } from '../../support/child';
+import { awsEmulators } from '../../support/aws-emulators';
 
 const RUNNER = path.resolve(__dirname, '..', '..', 'support', 'run-pipeline.js');
 const BOUND_MS = 30_000;
@@ -29,12 +30,12 @@ function noCredentials(home: string): NodeJS.ProcessEnv {
   };
 }
 
-function config(dir: string): string {
+function config(dir: string, endpoint = 'http://127.0.0.1:9', bucket = 'teleport-audit'): string {
   const file = path.join(dir, 'pipeline.yaml');
   fs.writeFileSync(file, `
 receivers:
   awss3/backfill:
-    s3: {bucket: teleport-audit, region: eu-west-1, endpoint: "http://127.0.0.1:9", force_path_style: true}
+    s3: {bucket: ${bucket}, region: us-east-1, endpoint: "${endpoint}", force_path_style: true}
 exporters:
   file/out: {path: ${JSON.stringify(path.join(dir, 'out.jsonl'))}, append: true}
 service:
@@ -44,8 +45,8 @@ service:
   return file;
 }
 
-function run(args: string[], dir: string): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, [RUNNER, ...args], { cwd: dir, env: noCredentials(dir), stdio: ['ignore', 'ignore', 'pipe'] });
+function run(args: string[], dir: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; stderr: () => string } {
+  const child = spawn(process.execPath, [RUNNER, ...args], { cwd: dir, env: { ...noCredentials(dir), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
   return { child, stderr: () => err };
@@ -97,5 +98,23 @@ describe('awss3 receiver without credentials', function () {
       await exited(r.child);
     }
     assert.equal(r.child.exitCode, 0, r.stderr());
+  });
+
+  it('refused keys (a real S3 server answering 403 InvalidAccessKeyId): --once exits 1 with one line saying to check the keys', async () => {
+    const aws = await awsEmulators();
+    const bucket = aws.unique('denied');
+    await aws.createBucket(bucket);
+    await aws.putObject(bucket, 'a.log', '{"event":"x"}\n');
+    const dir = tmpDir();
+    const r = run(['run', '-c', config(dir, aws.s3Endpoint, bucket), '--data-dir', path.join(dir, 'data'), '--once', '--log-level', 'error'], dir,
+      { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG0', AWS_SECRET_ACCESS_KEY: 'wrong' });
+    const timer = setTimeout(() => r.child.kill('SIGKILL'), BOUND_MS);
+    await exited(r.child);
+    clearTimeout(timer);
+    assert.equal(r.child.exitCode, 1, r.stderr());
+    const lines = r.stderr().trim().split('\n');
+    assert.equal(lines.length, 2, r.stderr());
+    assert.match(lines[0], new RegExp(`^teleport-otel: receivers\\.awss3/backfill\\.s3\\.bucket: ListObjectsV2 s3://${bucket}/: the AWS credentials were refused: check the access key, the secret and the session token \\(expired\\?\\) \\(InvalidAccessKeyId: .*\\(HTTP 403\\)\\)$`));
+    assert.equal(fs.existsSync(path.join(dir, 'out.jsonl')) ? fs.readFileSync(path.join(dir, 'out.jsonl'), 'utf8') : '', '');
   });
 });
