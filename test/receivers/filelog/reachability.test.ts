@@ -137,7 +137,7 @@ service:
 describe('filelog receiver: a file it may not open', function () {
   this.timeout(30_000);
 
-  it('as an unprivileged user, a 0600 file beside readable ones: warned with EACCES, the others read, --once exits 1', async () => {
+  it('as an unprivileged user, a 0600 file and a 0700 folder beside readable ones: each warned with EACCES, the others read, --once exits 1', async () => {
     const dir = openDir();
     const logs = path.join(dir, 'log');
     fs.mkdirSync(logs, { mode: 0o755 });
@@ -146,12 +146,16 @@ describe('filelog receiver: a file it may not open', function () {
     const secret = path.join(logs, 'b.log');
     fs.writeFileSync(secret, lines('b', 0, 3).join('\n') + '\n');
     fs.chmodSync(secret, process.getuid?.() === 0 ? 0o600 : 0o000);
+    const lockedDir = path.join(logs, 'auth2');
+    fs.mkdirSync(lockedDir);
+    fs.writeFileSync(path.join(lockedDir, 'c.log'), lines('c', 0, 3).join('\n') + '\n');
+    fs.chmodSync(lockedDir, process.getuid?.() === 0 ? 0o700 : 0o000);
     const out = path.join(dir, 'out.jsonl');
     const config = path.join(dir, 'pipeline.yaml');
     fs.writeFileSync(config, `
 receivers:
   filelog/teleport:
-    include: [${JSON.stringify(path.join(logs, '*.log'))}]
+    include: [${JSON.stringify(path.join(logs, '**', '*.log'))}]
 exporters:
   file/out: {path: ${JSON.stringify(out)}, append: true}
 service:
@@ -162,7 +166,9 @@ service:
     await exited(once.child);
     assert.equal(once.child.exitCode, 1, once.stderr());
     assert.match(once.stderr(), /WARN \[filelog\/teleport\] receivers\.filelog\/teleport\.include: cannot read .*\/b\.log: EACCES: permission denied/);
-    assert.match(once.stderr(), /\nteleport-otel: receivers\.filelog\/teleport\.include: cannot read .*\/b\.log: EACCES: permission denied\n/);
+    assert.match(once.stderr(), /WARN \[filelog\/teleport\] receivers\.filelog\/teleport\.include: cannot list .*\/log\/auth2: EACCES: permission denied; files under it are not read/);
+    fs.chmodSync(lockedDir, 0o755);
+    assert.match(once.stderr(), /\nteleport-otel: receivers\.filelog\/teleport\.include: cannot (read .*\/b\.log|list .*\/auth2): EACCES: permission denied(; files under it are not read)? \(and 1 more\)\n/);
     assert.match(once.stderr(), /INFO \[filelog\/teleport\] reading .*\/a\.log from its beginning/);
     // What could be read was delivered and acknowledged: 3 records of a.log, none of b.log.
     const records = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean)
