@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import fg from 'fast-glob';
 import type { ComponentConfig, ServiceConfig } from './load';
 import { isPlainObject, join, type PathUse, type Shape } from './schema';
 
@@ -30,10 +31,14 @@ function walk(shape: Shape, value: unknown, where: string, report: PathReport): 
     const v = value[key];
     if (field.shape !== undefined) walk(field.shape, v, join(where, key), report);
     else if (field.pathUse !== undefined && typeof v === 'string' && v !== '') check(v, field.pathUse, join(where, key), report);
+    else if (field.pathUse !== undefined && Array.isArray(v)) {
+      v.forEach((p, i) => { if (typeof p === 'string' && p !== '') check(p, field.pathUse!, `${join(where, key)}[${i}]`, report); });
+    }
   }
 }
 
 function check(p: string, use: PathUse, key: string, report: PathReport): void {
+  if (use === 'read-glob') return glob(p, key, report);
   const abs = path.resolve(p);
   const st = statOf(abs);
   if (use === 'read-file') {
@@ -58,6 +63,29 @@ function check(p: string, use: PathUse, key: string, report: PathReport): void {
 function missing(err: Error): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * The directory a glob starts from must be one this user may list. Missing is a warning (a volume
+ * not mounted yet, a directory the first event creates); a file or a directory it may not list is
+ * an error, since the receiver would read nothing from it.
+ */
+function glob(pattern: string, key: string, report: PathReport): void {
+  // A plain path (no wildcard) names the file itself, which may be created later.
+  const base = fg.isDynamicPattern(pattern) ? path.resolve(fg.generateTasks([pattern])[0]?.base ?? '.') : path.resolve(pattern);
+  const st = statOf(base);
+  if (st instanceof Error) {
+    if (missing(st)) report.warnings.push(`${key}: ${JSON.stringify(pattern)} matches nothing yet: ${base}: ${osText(st)}`);
+    else report.errors.push(`${key}: ${JSON.stringify(pattern)}: ${base}: ${osText(st)}`);
+    return;
+  }
+  if (!fg.isDynamicPattern(pattern)) {
+    if (!st.isFile()) report.errors.push(`${key}: ${base} is not a file`);
+    else if (!may(base, fs.constants.R_OK)) report.errors.push(`${key}: ${base} cannot be read by this user (EACCES: permission denied)`);
+    return;
+  }
+  if (!st.isDirectory()) return void report.errors.push(`${key}: ${JSON.stringify(pattern)}: ${base} is not a directory`);
+  if (!may(base, fs.constants.R_OK | fs.constants.X_OK)) report.errors.push(`${key}: ${JSON.stringify(pattern)}: cannot list ${base}: this user may not (EACCES: permission denied)`);
 }
 
 /** A directory the component writes in, created when missing. */

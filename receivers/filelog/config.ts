@@ -4,7 +4,7 @@ import { duration, int, list, oneOf, optional, size, str, type Infer, localPath 
 export const TELEPORT_NON_AUDIT_DIRS = ['**/playbacks/**', '**/upload/**', '**/records/**'];
 
 export const filelogReceiverConfig = {
-  include: list(str({ doc: 'a glob' }), {
+  include: list(localPath({ use: 'read-glob', doc: 'a glob' }), {
     doc: 'Globs of the files to read, e.g. `/var/lib/teleport/log/**/*.log`. Relative globs are relative to the working directory. Files that appear later (a new day, a new auth server) are picked up without restart.',
     minItems: 1,
   }),

@@ -32,7 +32,7 @@ receivers:
       cert_file: ${path.join(dir, 'missing.crt')}
       key_file: ${dir}
   filelog:
-    include: [${path.join(dir, '*.log')}]
+    include: [${path.join(dir, '*.log')}, ${path.join(aFile, '**', '*.log')}]
     storage: ${path.join(aFile, 'state')}
 exporters:
   panther:
@@ -51,6 +51,7 @@ service:
     assert.deepEqual(r.stderr.trim().split('\n').sort(), [
       `exporters.file/out.path: ${dir} is a directory, not a file`,
       `exporters.panther.directory: ${aFile} is not a directory`,
+      `receivers.filelog.include[1]: ${JSON.stringify(path.join(aFile, '**', '*.log'))}: ${aFile} is not a directory`,
       `receivers.filelog.storage: cannot create ${path.join(aFile, 'state')}: ${aFile} is not a directory`,
       `receivers.http.tls.cert_file: cannot read ${path.join(dir, 'missing.crt')}: ENOENT: no such file or directory`,
       `receivers.http.tls.key_file: ${dir} is not a file`,
@@ -71,17 +72,23 @@ receivers:
   http:
     endpoint: 127.0.0.1:0
     tls: {cert_file: ${cert}, key_file: ${cert}}
+  filelog:
+    include: [${path.join(dir, 'not-yet', '**', '*.log')}, ${path.join(dir, '*.crt')}]
 exporters:
   panther:
     directory: ${path.join(locked, 'panther')}
 service:
   pipelines:
-    logs: {receivers: [http], exporters: [panther]}
+    logs: {receivers: [http, filelog], exporters: [panther]}
 `, { mode: 0o644 });
     const r = validate(config, true);
     fs.chmodSync(locked, 0o755);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr, `warning: exporters.panther.directory: ${path.join(locked, 'panther')} does not exist, and this user cannot create it in ${locked}; create it (or mount a volume there) before the start\n`);
+    assert.equal(r.stderr, [
+      `warning: receivers.filelog.include[0]: ${JSON.stringify(path.join(dir, 'not-yet', '**', '*.log'))} matches nothing yet: ${path.join(dir, 'not-yet')}: ENOENT: no such file or directory`,
+      `warning: exporters.panther.directory: ${path.join(locked, 'panther')} does not exist, and this user cannot create it in ${locked}; create it (or mount a volume there) before the start`,
+      '',
+    ].join('\n'));
     assert.match(r.stdout, /valid \(1 pipeline\)/);
   });
 });
