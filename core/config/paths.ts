@@ -3,7 +3,8 @@
  * with `localPath` (schema.ts) is checked for what the component will do with it. An error when it
  * cannot work (a TLS file that is missing or unreadable, an output directory that is a file or
  * may not be written); a warning when it may still appear before the start (a directory that does
- * not exist yet under a parent this user cannot write: a volume not mounted yet).
+ * not exist yet under a parent this user cannot write: a volume not mounted yet). Inputs that
+ * cannot be read now (`unreadableInputs`) are errors for `validate` and warnings for `run`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,10 +15,16 @@ import { isPlainObject, join, type PathUse, type Shape } from './schema';
 export interface PathReport {
   readonly errors: string[];
   readonly warnings: string[];
+  /**
+   * Inputs that cannot be read now (a glob's directory this user may not list): errors for
+   * `validate`, warnings for `run`, whose receiver keeps trying and says so on /healthz, since a
+   * permission can be fixed without touching the config.
+   */
+  readonly unreadableInputs: string[];
 }
 
 export function checkConfigPaths(config: ServiceConfig): PathReport {
-  const report: PathReport = { errors: [], warnings: [] };
+  const report: PathReport = { errors: [], warnings: [], unreadableInputs: [] };
   const sections: [string, Map<string, ComponentConfig>][] = [['receivers', config.receivers], ['processors', config.processors], ['exporters', config.exporters]];
   for (const [section, components] of sections) {
     for (const [id, c] of components) walk(c.factory.configShape, c.config, `${section}.${id}`, report);
@@ -76,16 +83,16 @@ function glob(pattern: string, key: string, report: PathReport): void {
   const st = statOf(base);
   if (st instanceof Error) {
     if (missing(st)) report.warnings.push(`${key}: ${JSON.stringify(pattern)} matches nothing yet: ${base}: ${osText(st)}`);
-    else report.errors.push(`${key}: ${JSON.stringify(pattern)}: ${base}: ${osText(st)}`);
+    else report.unreadableInputs.push(`${key}: ${JSON.stringify(pattern)}: ${base}: ${osText(st)}`);
     return;
   }
   if (!fg.isDynamicPattern(pattern)) {
-    if (!st.isFile()) report.errors.push(`${key}: ${base} is not a file`);
-    else if (!may(base, fs.constants.R_OK)) report.errors.push(`${key}: ${base} cannot be read by this user (EACCES: permission denied)`);
+    if (!st.isFile()) report.unreadableInputs.push(`${key}: ${base} is not a file`);
+    else if (!may(base, fs.constants.R_OK)) report.unreadableInputs.push(`${key}: ${base} cannot be read by this user (EACCES: permission denied)`);
     return;
   }
-  if (!st.isDirectory()) return void report.errors.push(`${key}: ${JSON.stringify(pattern)}: ${base} is not a directory`);
-  if (!may(base, fs.constants.R_OK | fs.constants.X_OK)) report.errors.push(`${key}: ${JSON.stringify(pattern)}: cannot list ${base}: this user may not (EACCES: permission denied)`);
+  if (!st.isDirectory()) return void report.unreadableInputs.push(`${key}: ${JSON.stringify(pattern)}: ${base} is not a directory`);
+  if (!may(base, fs.constants.R_OK | fs.constants.X_OK)) report.unreadableInputs.push(`${key}: ${JSON.stringify(pattern)}: cannot list ${base}: this user may not (EACCES: permission denied)`);
 }
 
 /** A directory the component writes in, created when missing. */
