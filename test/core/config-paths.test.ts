@@ -91,4 +91,27 @@ service:
     ].join('\n'));
     assert.match(r.stdout, /valid \(1 pipeline\)/);
   });
+
+  it('a glob whose directory this user may not list is an error for validate', () => {
+    const dir = tmpDir();
+    fs.chmodSync(dir, 0o755);
+    const locked = path.join(dir, 'log');
+    fs.mkdirSync(locked);
+    fs.chmodSync(locked, process.getuid?.() === 0 ? 0o700 : 0o000);
+    const config = path.join(dir, 'pipeline.yaml');
+    fs.writeFileSync(config, `
+receivers:
+  filelog:
+    include: [${path.join(locked, '**', '*.log')}]
+exporters:
+  debug: {}
+service:
+  pipelines:
+    logs: {receivers: [filelog], exporters: [debug]}
+`, { mode: 0o644 });
+    const r = validate(config, true);
+    fs.chmodSync(locked, 0o755);
+    assert.equal(r.status, 1, r.stdout);
+    assert.equal(r.stderr, `receivers.filelog.include[0]: ${JSON.stringify(path.join(locked, '**', '*.log'))}: cannot list ${locked}: this user may not (EACCES: permission denied)\n`);
+  });
 });
