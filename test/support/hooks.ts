@@ -2,7 +2,10 @@
 import { removeTmpDirs } from './service';
 
 export const mochaHooks = {
-  async afterAll(): Promise<void> {
+  async afterAll(this: Mocha.Context): Promise<void> {
+    // Removing the docker test's replayed image (a production node_modules, tens of thousands of
+    // files) took 12-14 s alone on these shared machines, past mocha's 20 s under load.
+    this.timeout(120_000);
     // Only when a test loaded the AWS emulators: the others should not pay for the AWS SDK.
     const emulators = require.cache[require.resolve('./aws-emulators')];
     if (emulators !== undefined) await (emulators.exports as typeof import('./aws-emulators')).stopAwsEmulators();
