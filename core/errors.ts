@@ -48,6 +48,17 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A run-time failure whose one-line message already says where (a config key such as
+ * `receivers.filelog/teleport.include[0]`, a path, a bucket): shown as is, never prefixed again.
+ */
+export class LocatedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocatedError';
+  }
+}
+
 export function isRetryable(error: unknown): boolean {
   return error instanceof PipelineError ? error.retryable : false;
 }

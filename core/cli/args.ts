@@ -1,4 +1,4 @@
-/** Command-line parsing: `run` and `validate`, with help text for each. */
+/** Command-line parsing: `run`, `validate`, `replay` and `--version`, with help text for each. */
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors';
 
@@ -11,7 +11,7 @@ Commands:
   validate   Check the config and exit: 0 when valid, 1 with one line per error
   replay     Feed dead-lettered records through their pipeline again (--from dead-letter.jsonl)
 
-Run 'teleport-otel <command> --help' for the command's options.
+Run 'teleport-otel <command> --help' for the command's options; 'teleport-otel --version' prints the version.
 `;
 
 const COMMON = `  -c, --config <file>     pipeline config (default: pipeline.yaml; env TELEPORT_OTEL_CONFIG)
@@ -29,7 +29,9 @@ ${COMMON}      --once              exit 0 once every finite input is read and ac
                           when an exporter's endpoint, credentials or output directory keep failing
                           (env TELEPORT_OTEL_ONCE_FAILING_TIMEOUT_MS, default 60000)
       --log-level <level> debug, info, warn or error (env TELEPORT_OTEL_LOG_LEVEL; default info)
+      --log-format <fmt>  text or json: one JSON object per log line (env TELEPORT_OTEL_LOG_FORMAT; default text)
       --metrics-port <n>  serve /metrics and /healthz on this port; 0 = off (env TELEPORT_OTEL_METRICS_PORT)
+      --health-port <n>   serve /healthz alone on this port, with or without metrics; 0 = off (env TELEPORT_OTEL_HEALTH_PORT)
       --data-dir <dir>    checkpoints and queues (env TELEPORT_OTEL_DATA_DIR; default ./data)
       --no-progress       no progress line on a terminal
 `,
@@ -47,26 +49,32 @@ Options:
 ${COMMON}      --from <file>       the dead-letter file to replay (OTLP/JSON lines)
       --pipeline <id>     replay every record through this pipeline instead (e.g. logs/teleport)
       --log-level <level> debug, info, warn or error (env TELEPORT_OTEL_LOG_LEVEL; default info)
+      --log-format <fmt>  text or json: one JSON object per log line (env TELEPORT_OTEL_LOG_FORMAT; default text)
       --metrics-port <n>  serve /metrics and /healthz on this port; 0 = off (env TELEPORT_OTEL_METRICS_PORT)
+      --health-port <n>   serve /healthz alone on this port, with or without metrics; 0 = off (env TELEPORT_OTEL_HEALTH_PORT)
       --data-dir <dir>    checkpoints and queues (env TELEPORT_OTEL_DATA_DIR; default ./data)
       --no-progress       no progress line on a terminal
 `,
   validate: `Usage: teleport-otel validate -c pipeline.yaml
 
 Checks the config without starting anything: YAML syntax, \${env:} references, every component's
-settings, pipeline references. Prints one line per error and exits 1, or exits 0.
+settings, pipeline references, and the files and directories it names (TLS files readable, output
+and state directories writable; a warning when one may still appear, e.g. a volume not mounted yet).
+Prints one line per error and exits 1, or exits 0.
 
 Options:
 ${COMMON}`,
 };
 
 export interface CliArgs {
-  command: 'run' | 'validate' | 'replay' | 'help';
+  command: 'run' | 'validate' | 'replay' | 'help' | 'version';
   help: boolean;
   config?: string;
   once: boolean;
   logLevel?: string;
+  logFormat?: string;
   metricsPort?: number;
+  healthPort?: number;
   dataDir?: string;
   progress: boolean;
   /** replay: the dead-letter file, and the pipeline that overrides the recorded ones. */
@@ -79,6 +87,7 @@ export function parseCli(argv: string[]): CliArgs {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     return { command: 'help', help: true, once: false, progress: false };
   }
+  if (command === '--version' || command === '-v' || command === 'version') return { command: 'version', help: false, once: false, progress: false };
   if (command !== 'run' && command !== 'validate' && command !== 'replay') {
     throw new UserError([`unknown command "${command}" (known: run, validate, replay); see teleport-otel --help`]);
   }
@@ -93,7 +102,9 @@ export function parseCli(argv: string[]): CliArgs {
         help: { type: 'boolean', short: 'h' },
         once: { type: 'boolean' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         'metrics-port': { type: 'string' },
+        'health-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'no-progress': { type: 'boolean' },
         from: { type: 'string' },
@@ -104,7 +115,7 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UserError([`${command}: ${(err as Error).message.split('\n')[0]}; see teleport-otel ${command} --help`]);
   }
   const v = parsed.values;
-  if (command === 'validate' && (v.once || v['metrics-port'] || v['data-dir'])) {
+  if (command === 'validate' && (v.once || v['metrics-port'] || v['health-port'] || v['data-dir'])) {
     throw new UserError(['validate: takes only -c/--config; see teleport-otel validate --help']);
   }
   if (command !== 'replay' && (v.from !== undefined || v.pipeline !== undefined)) {
@@ -112,18 +123,26 @@ export function parseCli(argv: string[]): CliArgs {
   }
   if (command === 'replay' && v.once) throw new UserError(['replay: always ends once the file is replayed; drop --once']);
   if (command === 'replay' && !v.help && v.from === undefined) throw new UserError(['replay: --from <dead-letter file> is required; see teleport-otel replay --help']);
-  const port = v['metrics-port'];
-  if (port !== undefined && !/^\d+$/.test(port)) throw new UserError([`--metrics-port: must be a port number, got "${port}"`]);
+  const port = portFlag(v['metrics-port'], '--metrics-port');
+  const healthPort = portFlag(v['health-port'], '--health-port');
   return {
     command,
     help: v.help ?? false,
     config: v.config,
     once: v.once ?? false,
     logLevel: v['log-level'],
-    metricsPort: port === undefined ? undefined : Number(port),
+    logFormat: v['log-format'],
+    metricsPort: port,
+    healthPort,
     dataDir: v['data-dir'],
     progress: !(v['no-progress'] ?? false),
     from: v.from,
     pipeline: v.pipeline,
   };
+}
+
+function portFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UserError([`${flag}: must be a port number, got "${value}"`]);
+  return Number(value);
 }

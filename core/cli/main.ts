@@ -4,9 +4,11 @@
  */
 import type { Registry } from '../registry-types';
 import { loadConfigFile } from '../config/load';
+import { checkConfigPaths } from '../config/paths';
 import { loadSettings } from '../config/settings';
 import { UserError } from '../errors';
 import { setMaxNestingDepth } from '../nesting';
+import { VERSION } from '../version';
 import { parseCli, USAGE, COMMAND_USAGE } from './args';
 import { runService } from './run';
 import { replayConfig } from '../replay/replay';
@@ -16,15 +18,23 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
   try {
     const args = parseCli(argv);
     if (args.command === 'help') return print(USAGE, 0);
+    if (args.command === 'version') return print(`teleport-otel ${VERSION} (Node.js ${process.versions.node})\n`, 0);
     if (args.help) return print(COMMAND_USAGE[args.command], 0);
     const settings = loadSettings({
       config: args.config,
       logLevel: args.logLevel as never,
+      logFormat: args.logFormat as never,
       metricsPort: args.metricsPort,
+      healthPort: args.healthPort,
       dataDir: args.dataDir,
     });
     setMaxNestingDepth(settings.maxNestingDepth);
     const config = loadConfigFile(settings.config, registry);
+    // The files and directories the config names, for what each component does with them.
+    const paths = checkConfigPaths(config);
+    const errors = args.command === 'validate' ? [...paths.errors, ...paths.unreadableInputs] : paths.errors;
+    if (errors.length > 0) throw new UserError(errors);
+    config.warnings.push(...paths.warnings, ...(args.command === 'validate' ? [] : paths.unreadableInputs));
     if (args.command === 'validate') {
       for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
       const n = config.pipelines.length;

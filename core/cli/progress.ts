@@ -24,7 +24,10 @@ export function summaryLine(service: Service, elapsedMs: number): string {
     const s = p.stats;
     const filtered = s.filtered > 0 ? `, filtered ${s.filtered}` : '';
     const dropped = s.dropped > 0 ? `, dropped ${s.dropped} (no dead_letter)` : '';
-    return `${p.id}: read ${s.read}, exported ${s.exported}${filtered}, dead-lettered ${s.deadLettered}${dropped}`;
+    // Read but neither exported, filtered nor dead-lettered: an interrupted run left them to be read again.
+    const pending = s.read - s.exported - s.filtered - s.deadLettered - s.dropped;
+    const unacked = pending > 0 ? `, unacknowledged ${pending} (read again next start)` : '';
+    return `${p.id}: read ${s.read}, exported ${s.exported}${filtered}, dead-lettered ${s.deadLettered}${dropped}${unacked}`;
   });
   return `teleport-otel: summary after ${(elapsedMs / 1000).toFixed(1)}s: ${parts.join('; ')}`;
 }

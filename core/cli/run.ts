@@ -2,6 +2,7 @@
 import type { ServiceConfig } from '../config/load';
 import type { ProcessSettings } from '../config/settings';
 import type { Registry } from '../registry-types';
+import { prepareDataDir } from '../data-dir';
 import { UserError, errorMessage } from '../errors';
 import { Service } from '../pipeline/service';
 import { createLogger } from '../telemetry/logger';
@@ -18,23 +19,34 @@ export interface RunOptions {
 }
 
 export async function runService(config: ServiceConfig, settings: ProcessSettings, options: RunOptions): Promise<number> {
-  const logger = createLogger({ level: settings.logLevel });
+  const logger = createLogger({ level: settings.logLevel, format: settings.logFormat });
   for (const w of config.warnings) logger.warn(w);
+  prepareDataDir(settings.dataDir);
   const service = new Service(config, {
-    logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, registry: options.registry,
+    logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, logFormat: settings.logFormat, registry: options.registry,
     onceFailingTimeoutMs: settings.onceFailingTimeout, replay: options.replay,
   });
+  service.telemetry.enableProcessMetrics();
   if (options.once) {
     const endless = service.endlessReceivers();
     if (endless.length > 0) throw new UserError([`--once: receivers ${endless.join(', ')} have no end; run without --once`]);
   }
   const started = Date.now();
-  let server: TelemetryServer | undefined;
-  if (settings.metricsPort > 0) {
-    server = await startTelemetryServer(service.telemetry.registry, settings.metricsHost, settings.metricsPort, () => service.health())
-      .catch((err: unknown) => { throw new UserError([`settings.metricsPort: cannot listen on ${settings.metricsHost}:${settings.metricsPort}: ${errorMessage(err)}`]); });
-    logger.info(`metrics on http://${settings.metricsHost}:${server.port}/metrics`);
-  }
+  const servers: TelemetryServer[] = [];
+  const listen = async (port: number, what: string, registry: typeof service.telemetry.registry | undefined) => {
+    try {
+      const s = await startTelemetryServer(registry, settings.metricsHost, port, () => service.health());
+      servers.push(s);
+      logger.info(`${what} on http://${settings.metricsHost}:${s.port}/${registry ? 'metrics and /healthz' : 'healthz'}`);
+    } catch (err) {
+      await Promise.all(servers.map((s) => s.close()));
+      const flag = registry ? '--metrics-port / TELEPORT_OTEL_METRICS_PORT' : '--health-port / TELEPORT_OTEL_HEALTH_PORT';
+      throw new UserError([`${flag}: cannot listen on ${settings.metricsHost}:${port}: ${errorMessage(err)}`]);
+    }
+  };
+  if (settings.metricsPort > 0) await listen(settings.metricsPort, 'metrics', service.telemetry.registry);
+  // A probe port of its own: health checks need not expose metrics (or share their port).
+  if (settings.healthPort > 0 && settings.healthPort !== settings.metricsPort) await listen(settings.healthPort, 'health', undefined);
   const stopSignal = waitForSignal(logger);
   const progress = options.progress && process.stderr.isTTY ? startProgress(service, started) : undefined;
   let code = 0;
@@ -61,7 +73,7 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
     progress?.stop();
     await service.shutdown(abandon ? 0 : settings.shutdownTimeout);
     stopSignal.dispose();
-    await server?.close();
+    await Promise.all(servers.map((s) => s.close()));
   }
   process.stderr.write(summaryLine(service, Date.now() - started) + '\n');
   return code;
@@ -82,10 +94,13 @@ function waitForSignal(logger: ReturnType<typeof createLogger>) {
       process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
     }
   };
+  // No reload yet: a SIGHUP (a closed terminal, a habit from other daemons) must not kill the process silently.
+  const onHangup = () => logger.warn('SIGHUP: ignored (teleport-otel does not reload its config; restart it to apply changes)');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   return {
     promise,
-    dispose: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); },
+    dispose: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); process.off('SIGHUP', onHangup); },
   };
 }

@@ -13,6 +13,8 @@ export interface FieldSpec<T> {
   readonly optional?: boolean;
   /** Nested fields, for docs (objects only). */
   readonly shape?: Shape;
+  /** For a local path: how the component uses it, so `validate` can check the file system (see paths.ts). */
+  readonly pathUse?: PathUse;
   /** Returns the value, or `undefined` after pushing `path: message` lines to `errors`. */
   parse(value: unknown, path: string, errors: string[]): T | undefined;
 }
@@ -41,6 +43,18 @@ export function str(opts: Options<string> & { nonEmpty?: boolean }): FieldSpec<s
     if (opts.nonEmpty !== false && v === '') return fail(errors, path, 'must not be empty');
     return v;
   });
+}
+
+/**
+ * What a path field names: a file the component reads (TLS material, a schema), a file it writes
+ * (its directory is created), a directory it writes in (created when missing), or a glob of
+ * files it reads (its fixed leading directory is checked).
+ */
+export type PathUse = 'read-file' | 'write-file' | 'write-dir' | 'read-glob';
+
+/** A local file or directory path; `validate` checks it exists and may be read or written as `use` says. */
+export function localPath(opts: Options<string> & { use: PathUse }): FieldSpec<string> {
+  return { ...str(opts), pathUse: opts.use };
 }
 
 export function url(opts: Options<string>): FieldSpec<string> {
@@ -127,14 +141,16 @@ export function parseSize(text: string): number | undefined {
   return unit === undefined ? undefined : Number(m[1]) * unit;
 }
 
+/** A list; `item.pathUse` carries over, so `validate` checks each path of the list. */
 export function list<T>(item: FieldSpec<T>, opts: Options<T[]> & { minItems?: number }): FieldSpec<T[]> {
-  return spec(`list of ${item.type}`, opts, (v, path, errors) => {
+  const field = spec<T[]>(`list of ${item.type}`, opts, (v, path, errors) => {
     if (!Array.isArray(v)) return fail(errors, path, `must be a list of ${item.type}`);
     if (opts.minItems !== undefined && v.length < opts.minItems) return fail(errors, path, `must list at least ${opts.minItems}`);
     const before = errors.length;
     const out = v.map((x, i) => item.parse(x, `${path}[${i}]`, errors));
     return errors.length > before ? undefined : (out as T[]);
   });
+  return item.pathUse === undefined ? field : { ...field, pathUse: item.pathUse };
 }
 
 /** A map with free-form keys (headers, resource attributes). */

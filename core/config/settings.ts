@@ -9,11 +9,18 @@ import { DEFAULT_MAX_NESTING_DEPTH, MAX_NESTING_DEPTH_LIMIT } from '../nesting';
 export const settingsSchema = {
   config: { doc: 'Path of the pipeline config.', format: String, default: 'pipeline.yaml', env: 'TELEPORT_OTEL_CONFIG' },
   logLevel: { doc: 'Process log level.', format: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'TELEPORT_OTEL_LOG_LEVEL' },
+  logFormat: { doc: 'Process log format: text lines, or one JSON object per line.', format: ['text', 'json'], default: 'text', env: 'TELEPORT_OTEL_LOG_FORMAT' },
   metricsPort: {
     doc: 'Port of /metrics and /healthz; 0 = off.',
     format: 'port',
     default: 0,
     env: 'TELEPORT_OTEL_METRICS_PORT',
+  },
+  healthPort: {
+    doc: 'Port of /healthz alone (for probes), whether or not /metrics is served; 0 = off.',
+    format: 'port',
+    default: 0,
+    env: 'TELEPORT_OTEL_HEALTH_PORT',
   },
   metricsHost: { doc: 'Address /metrics and /healthz listen on.', format: String, default: '127.0.0.1', env: 'TELEPORT_OTEL_METRICS_HOST' },
   dataDir: { doc: 'Directory for checkpoints and on-disk queues.', format: String, default: './data', env: 'TELEPORT_OTEL_DATA_DIR' },
@@ -40,6 +47,8 @@ export const settingsSchema = {
 const FLAGS: Partial<Record<keyof typeof settingsSchema, string>> = {
   config: '--config',
   logLevel: '--log-level',
+  logFormat: '--log-format',
+  healthPort: '--health-port',
   metricsPort: '--metrics-port',
   dataDir: '--data-dir',
 };
@@ -47,7 +56,9 @@ const FLAGS: Partial<Record<keyof typeof settingsSchema, string>> = {
 export interface ProcessSettings {
   config: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logFormat: 'text' | 'json';
   metricsPort: number;
+  healthPort: number;
   metricsHost: string;
   dataDir: string;
   shutdownTimeout: number;

@@ -62,12 +62,16 @@ export class Pipeline {
    */
   async consume(records: LogRecord[], refused: RecordFailure[] = []): Promise<void> {
     this.stats.read += records.length + refused.length;
+    const started = Date.now();
     const failures = [...refused];
     for (const f of refused) this.refusedAt.set(f, 0);
     const current = this.workers === undefined
       ? await this.process(records, failures)
       : await this.processOnWorkers(this.workers, records, failures);
+    const before = this.stats.exported;
     await this.export(current, failures);
+    // Per batch, never per record: what --log-level debug shows of the data flowing.
+    this.logger.debug(`batch of ${records.length + refused.length} acknowledged in ${Date.now() - started} ms: exported ${this.stats.exported - before}, refused ${failures.length}`);
   }
 
   private async process(records: LogRecord[], failures: RecordFailure[]): Promise<LogRecord[]> {

@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import type { Processor, Receiver, ReceiverFactory, ProcessorFactory, ExporterFactory, CreateContext } from '../component';
 import type { ServiceConfig, ComponentConfig } from '../config/load';
 import { DEFAULT_RETRY } from '../retry';
-import type { Logger, LogLevel } from '../telemetry/logger';
+import type { Logger, LogFormat, LogLevel } from '../telemetry/logger';
 import { Telemetry } from '../telemetry/metrics';
 import { maxNestingDepth } from '../nesting';
 import { Fanout } from './fanout';
@@ -33,6 +33,8 @@ export interface ServiceOptions {
   readonly onceFailingTimeoutMs?: number;
   /** `teleport-otel replay` (see CreateContext.replay). */
   readonly replay?: boolean;
+  /** Log format of worker threads. */
+  readonly logFormat?: LogFormat;
 }
 
 export const DEFAULT_ONCE_FAILING_TIMEOUT_MS = 60_000;
@@ -180,6 +182,7 @@ export class Service {
       processors: p.processors.map(describe(this.config.processors)),
       exporters: p.exporters.map(describe(this.config.exporters)),
       logLevel: this.options.logLevel ?? 'info',
+      logFormat: this.options.logFormat,
       dataDir: this.options.dataDir,
       maxNestingDepth: maxNestingDepth(),
       yamlDocuments: parsedYamlDocuments(),

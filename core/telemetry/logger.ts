@@ -16,27 +16,39 @@ export interface Logger {
   rateLimited(key: string, level: LogLevel, msg: string): void;
 }
 
+export type LogFormat = 'text' | 'json';
+
 export interface LoggerOptions {
   level: LogLevel;
+  /** `text` (default): `<time> <LEVEL> [component] message`; `json`: one JSON object per line for log shippers. */
+  format?: LogFormat;
   write?: (line: string) => void;
   rateLimitMs?: number;
 }
 
-export function createLogger(options: LoggerOptions, prefix = ''): Logger {
+export function createLogger(options: LoggerOptions, components: readonly string[] = []): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const threshold = ORDER[options.level];
   const interval = options.rateLimitMs ?? 10_000;
   const limits = new Map<string, { until: number; suppressed: number }>();
+  const prefix = components.map((c) => `[${c}] `).join('');
   const emit = (level: LogLevel, msg: string) => {
     if (ORDER[level] < threshold) return;
-    write(`${new Date().toISOString()} ${level.toUpperCase()} ${prefix}${msg}`);
+    const time = new Date().toISOString();
+    if (options.format === 'json') {
+      // The innermost component names the source; the outer ones (a pipeline) give its context.
+      const component = components.length > 0 ? { component: components[components.length - 1], ...(components.length > 1 ? { scope: components.slice(0, -1).join(' ') } : {}) } : {};
+      write(JSON.stringify({ time, level, ...component, msg }));
+    } else {
+      write(`${time} ${level.toUpperCase()} ${prefix}${msg}`);
+    }
   };
   return {
     debug: (m) => emit('debug', m),
     info: (m) => emit('info', m),
     warn: (m) => emit('warn', m),
     error: (m) => emit('error', m),
-    child: (component) => createLogger({ ...options, write }, `${prefix}[${component}] `),
+    child: (component) => createLogger({ ...options, write }, [...components, component]),
     rateLimited(key, level, msg) {
       const now = Date.now();
       const state = limits.get(key);

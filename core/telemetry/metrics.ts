@@ -2,7 +2,8 @@
  * Self-observability: per-component counters with fixed label sets, in a registry owned by the
  * service (not prom-client's global one, so several services can live in one test process).
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { VERSION } from '../version';
 import { HealthBoard, type HealthReporter } from './health';
 
 export interface ComponentTelemetry {
@@ -74,6 +75,21 @@ export class Telemetry {
         for (const c of healthReported) this.labels(c).set(health.rank(components[c]?.status ?? 'ok'));
       },
     });
+  }
+
+  /**
+   * What an operator expects of a running process: prom-client's process and Node.js runtime
+   * metrics (CPU, memory, heap, event-loop lag, GC, open descriptors) and a build-info gauge. Only
+   * for the process's own service (the CLI): each call installs runtime observers.
+   */
+  enableProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'teleport_otel_build_info',
+      help: 'Always 1; the labels say which teleport-otel and which Node.js run.',
+      labelNames: ['version', 'node_version'],
+      registers: [this.registry],
+    }).labels(VERSION, process.versions.node).set(1);
   }
 
   forComponent(kind: string, component: string): ComponentTelemetry {

@@ -9,15 +9,16 @@ export interface TelemetryServer {
   close(): Promise<void>;
 }
 
+/** `registry` undefined: a probe server that answers `/healthz` alone. */
 export async function startTelemetryServer(
-  registry: Registry,
+  registry: Registry | undefined,
   host: string,
   port: number,
   health: () => { status: HealthStatus | 'starting' | 'stopping'; components: Record<string, ComponentHealth> },
 ): Promise<TelemetryServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/metrics') {
+    if (path === '/metrics' && registry !== undefined) {
       registry.metrics().then(
         (text) => { res.writeHead(200, { 'Content-Type': registry.contentType }); res.end(text); },
         (err: unknown) => { res.writeHead(500); res.end(String(err)); },
@@ -25,12 +26,15 @@ export async function startTelemetryServer(
     } else if (path === '/healthz') {
       // 200 only when every component is doing its job; the body names the ones that are not.
       const h = health();
-      const lines = Object.entries(h.components).map(([id, c]) => `${id}: ${c.status}${c.reason ? `: ${c.reason}` : ''}`);
+      // Worst first, so the first line after the status says why it is what it is.
+      const rank = { failing: 0, degraded: 1, ok: 2 } as Record<string, number>;
+      const entries = Object.entries(h.components).sort(([a, x], [b, y]) => (rank[x.status] - rank[y.status]) || a.localeCompare(b));
+      const lines = entries.map(([id, c]) => `${id}: ${c.status}${c.reason ? `: ${c.reason}` : ''}`);
       res.writeHead(h.status === 'ok' ? 200 : 503, { 'Content-Type': 'text/plain' });
       res.end([h.status, ...lines].join('\n') + '\n');
     } else {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('not found: try /metrics or /healthz\n');
+      res.end(registry !== undefined ? 'not found: try /metrics or /healthz\n' : 'not found: try /healthz\n');
     }
   });
   await new Promise<void>((resolve, reject) => {

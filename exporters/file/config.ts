@@ -1,7 +1,7 @@
-import { bool, map, str, type Infer } from '../../core/config/schema';
+import { bool, map, str, type Infer, localPath } from '../../core/config/schema';
 
 export const fileExporterConfig = {
-  path: str({ doc: 'File to write OTLP/JSON lines to (one ExportLogsServiceRequest per line). Its directory is created.' }),
+  path: localPath({ use: 'write-file', doc: 'File to write OTLP/JSON lines to (one ExportLogsServiceRequest per line). Its directory is created.' }),
   append: bool({
     doc: 'Append to an existing file. When false the file is truncated at start, as the Collector\'s file exporter does; use true for dead letters.',
     default: false,

@@ -1,4 +1,6 @@
-import { bool, duration, int, map, object, oneOf, optional, size, str, url, type Infer } from '../../core/config/schema';
+import { bool, duration, int, map, object, oneOf, optional, size, str, url, type Infer, localPath } from '../../core/config/schema';
+import path from 'node:path';
+import { componentStateDir } from '../../core/data-dir';
 import { retryOnFailureField } from '../../core/retry';
 import { headerListErrors } from './headers';
 
@@ -26,9 +28,9 @@ export const otlphttpExporterConfig = {
   })),
   timeout: duration({ doc: 'Deadline of one HTTP request (connect, send, response); a timeout is retried.', default: '30s', min: 1 }),
   tls: object({
-    ca_file: optional(str({ doc: 'PEM file of the CA(s) that sign the server certificate (default: the system roots).' })),
-    cert_file: optional(str({ doc: 'PEM client certificate for mutual TLS (with `key_file`).' })),
-    key_file: optional(str({ doc: 'PEM private key of `cert_file`.' })),
+    ca_file: optional(localPath({ use: 'read-file', doc: 'PEM file of the CA(s) that sign the server certificate (default: the system roots).' })),
+    cert_file: optional(localPath({ use: 'read-file', doc: 'PEM client certificate for mutual TLS (with `key_file`).' })),
+    key_file: optional(localPath({ use: 'read-file', doc: 'PEM private key of `cert_file`.' })),
     insecure_skip_verify: bool({ doc: 'Do not verify the server certificate. For tests only.', default: false }),
   }, { doc: 'TLS settings for https endpoints.' }),
   resource: map(str({ doc: 'value', nonEmpty: false }), {
@@ -50,8 +52,12 @@ export const otlphttpExporterConfig = {
       doc: 'Batches that may wait for a sender (in memory). When full, export calls wait: backpressure reaches the receiver, nothing is dropped.',
       default: 16, min: 1,
     }),
-    storage: optional(str({
-      doc: 'Directory of an on-disk queue. Batches are acknowledged once written and fsynced there, and delivered in the background, across backend outages and restarts.',
+    persistent: bool({
+      doc: 'Keep the queue on disk: batches are acknowledged once written and fsynced there, and delivered in the background, across backend outages and restarts. Its directory is `storage`, else `<data-dir>/<exporter id>/queue` (`--data-dir`; `otlphttp/grafana` → `otlphttp-grafana`).',
+      default: false,
+    }),
+    storage: optional(localPath({ use: 'write-dir',
+      doc: 'Directory of the on-disk queue; setting it turns `persistent` on.',
     })),
     max_size: size({
       doc: 'Cap of the on-disk queue. When full, export calls fail as retryable (`queue_full`) and the receiver waits: backpressure, not drops.',
@@ -61,6 +67,12 @@ export const otlphttpExporterConfig = {
 };
 
 export type OtlpHttpExporterConfig = Infer<typeof otlphttpExporterConfig>;
+
+/** Where the on-disk queue lives, or undefined for the in-memory queue. */
+export function diskQueueDirectory(c: OtlpHttpExporterConfig, dataDir: string, id: string): string | undefined {
+  if (c.sending_queue.storage !== undefined) return path.resolve(c.sending_queue.storage);
+  return c.sending_queue.persistent ? path.join(componentStateDir(dataDir, id), 'queue') : undefined;
+}
 
 export function validateOtlpHttpConfig(c: OtlpHttpExporterConfig): string[] {
   const errors: string[] = [];

@@ -22,7 +22,7 @@ import type { Logger } from '../../core/telemetry/logger';
 import type { ComponentTelemetry } from '../../core/telemetry/metrics';
 import { SCOPE_NAME, VERSION } from '../../core/version';
 import { Batcher, type BatchOutcome, type BatchRejection } from './batcher';
-import { logsUrl, type OtlpHttpExporterConfig } from './config';
+import { diskQueueDirectory, logsUrl, type OtlpHttpExporterConfig } from './config';
 import { DiskQueue } from './disk-queue';
 import { BatchEncoder } from './encoding';
 import { QueueSender } from './queue-sender';
@@ -61,7 +61,7 @@ export class OtlpHttpExporter implements Exporter {
     this.telemetry = ctx.telemetry;
     this.retryPolicy = retryPolicyFrom(config.retry_on_failure);
     this.encoder = new BatchEncoder(resourceOf(config), config.encoding, config.compression, config.compression_level, ctx.id);
-    const persistent = config.sending_queue.storage !== undefined;
+    const persistent = diskQueueDirectory(config, ctx.dataDir, ctx.id) !== undefined;
     this.batcher = new Batcher({
       maxBatchSize: config.max_batch_size,
       flushIntervalMs: config.flush_interval,
@@ -97,10 +97,12 @@ export class OtlpHttpExporter implements Exporter {
       url: logsUrl(c), headers: requestHeaders(c), timeoutMs: c.timeout, tls: c.tls,
       maxSockets: c.sending_queue.num_consumers, configPath: `exporters.${this.ctx.id}`,
     });
-    if (c.sending_queue.storage !== undefined) {
-      const queue = new DiskQueue(path.resolve(c.sending_queue.storage), c.sending_queue.max_size, this.ctx.id);
+    const queueDir = diskQueueDirectory(c, this.ctx.dataDir, this.ctx.id);
+    if (queueDir !== undefined) {
+      const queue = new DiskQueue(queueDir, c.sending_queue.max_size, this.ctx.id);
       await queue.open().catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`exporters.${this.ctx.id}.sending_queue.storage: cannot use ${queue.dir}: ${err.code ?? err.message}`);
+        const setting = c.sending_queue.storage !== undefined ? `exporters.${this.ctx.id}.sending_queue.storage` : '--data-dir';
+        throw new Error(`${setting}: cannot use ${queue.dir}: ${err.code ?? err.message}`);
       });
       if (queue.length > 0) this.logger.info(`resuming ${queue.length} batches (${queue.records} records) left in the on-disk queue ${queue.dir}`);
       this.queue = queue;

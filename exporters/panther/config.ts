@@ -1,7 +1,7 @@
-import { duration, int, size, str, type Infer } from '../../core/config/schema';
+import { duration, int, size, str, type Infer, localPath } from '../../core/config/schema';
 
 export const pantherExporterConfig = {
-  directory: str({
+  directory: localPath({ use: 'write-dir',
     doc: 'Root directory of the Panther-format output: files appear under `logs/<log_type>/year=YYYY/month=MM/day=DD/hour=HH/`. Work in progress lives in its `.staging/` folder.',
   }),
   max_file_size: size({

@@ -16,6 +16,8 @@ import type { KeyCheckpoint } from './key-checkpoint';
 import type { ObjectRef } from './notification';
 import { awsMessage, type ReadOutcome } from './object-reader';
 import { isClientFault } from './sqs-poller';
+import { accessError } from './access';
+import { LocatedError } from '../../core/errors';
 
 export interface BackfillContext {
   readonly s3: S3Client;
@@ -32,14 +34,23 @@ export class Backfill {
   /** Where the next pass lists from: the checkpoint, kept in memory too when there is no storage. */
   private after: string | undefined;
   private readonly missing;
+  private once = false;
+  private fatal: unknown;
   objects = 0;
 
   constructor(private readonly config: S3Config & { bucket: string }, private readonly ctx: BackfillContext) {
     this.missing = ctx.create.telemetry.counter('awss3_objects_missing_total', 'Listed or announced objects that no longer exist (NoSuchKey: skipped).');
   }
 
+  /** Credentials or permissions refused while running: said loudly, retried with backoff. */
+  private refused(error: Error): void {
+    this.ctx.create.telemetry.health.report('failing', error.message);
+    this.ctx.create.logger.rateLimited('access', 'error', `${error.message} (retrying with backoff)`);
+  }
+
   /** `start` is the stored checkpoint, if any. */
   async run(once: boolean, start: string | undefined): Promise<void> {
+    this.once = once;
     this.after = laterKey(this.config.start_after, start);
     while (!this.ctx.signal.aborted) {
       await this.pass(once);
@@ -58,29 +69,40 @@ export class Backfill {
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || o.Key.endsWith('/')) continue; // "folder" placeholders hold nothing
         while (this.active.size >= this.config.max_concurrent_objects) await Promise.race(this.active);
+        if (this.fatal !== undefined) break;
         if (this.ctx.signal.aborted) break;
         this.spawn({ bucket: this.config.bucket, key: o.Key, size: o.Size }, acks);
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined && !this.ctx.signal.aborted);
+    } while (token !== undefined && !this.ctx.signal.aborted && this.fatal === undefined);
     await Promise.all(this.active);
+    if (this.fatal !== undefined) throw this.fatal;
   }
 
   /** One page, retried with backoff; a client fault under `--once` ends the run with its message. */
   private async list(startAfter: string | undefined, token: string | undefined, once: boolean): Promise<ListObjectsV2CommandOutput | undefined> {
     for (let attempt = 1; !this.ctx.signal.aborted; attempt++) {
       try {
-        return await this.ctx.s3.send(new ListObjectsV2Command({
+        const page = await this.ctx.s3.send(new ListObjectsV2Command({
           Bucket: this.config.bucket,
           Prefix: this.config.prefix === '' ? undefined : this.config.prefix,
           StartAfter: token === undefined ? startAfter : undefined,
           ContinuationToken: token,
         }), { abortSignal: this.ctx.signal });
+        this.ctx.create.telemetry.health.report('ok');
+        return page;
       } catch (err) {
         if (this.ctx.signal.aborted) return undefined;
-        const message = `s3://${this.config.bucket}/${this.config.prefix}: ListObjectsV2 failed: ${awsMessage(err)}`;
-        if (once && isClientFault(err)) throw new Error(message);
-        this.ctx.create.logger.rateLimited('list', 'warn', `${message} (retrying)`);
+        const target = `s3://${this.config.bucket}/${this.config.prefix}`;
+        const denied = accessError(err, `receivers.${this.ctx.create.id}.s3.bucket`, target, 'ListObjectsV2', 's3:ListBucket');
+        if (denied !== undefined) {
+          if (once) throw denied;
+          this.refused(denied);
+        } else {
+          const message = `receivers.${this.ctx.create.id}.s3.bucket: ${target}: ListObjectsV2 failed: ${awsMessage(err)}`;
+          if (once && isClientFault(err)) throw new LocatedError(message);
+          this.ctx.create.logger.rateLimited('list', 'warn', `${message} (retrying)`);
+        }
         await sleep(backoffDelay(RETRY, attempt), this.ctx.signal);
       }
     }
@@ -96,6 +118,9 @@ export class Backfill {
       if (reached === undefined) return;
       this.after = reached;
       this.ctx.checkpoint?.save(reached);
+    }, (err: unknown) => {
+      // Ends the pass (--once access errors); kept until pass() rethrows it, never left unhandled.
+      this.fatal ??= err;
     }).finally(() => { this.active.delete(p); });
     this.active.add(p);
   }
@@ -111,7 +136,14 @@ export class Backfill {
         return true;
       }
       if (this.ctx.signal.aborted) break;
-      this.ctx.create.logger.rateLimited(`failed:${ref.key}`, 'warn', `${outcome.error.message} (retrying)`);
+      const denied = accessError(outcome.error.cause, `receivers.${this.ctx.create.id}.s3.bucket`, `s3://${ref.bucket}/${ref.key}`, 'GetObject', 's3:GetObject');
+      if (denied !== undefined) {
+        // Under --once the run ends with this line; the checkpoint stays before this object.
+        if (this.once) throw denied;
+        this.refused(denied);
+      } else {
+        this.ctx.create.logger.rateLimited(`failed:${ref.key}`, 'warn', `${outcome.error.message} (retrying)`);
+      }
       await sleep(backoffDelay(RETRY, attempt), this.ctx.signal);
     }
     return false;

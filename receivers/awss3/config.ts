@@ -1,4 +1,4 @@
-import { bool, duration, int, object, optional, size, str, url, type Infer } from '../../core/config/schema';
+import { bool, duration, int, object, optional, size, str, url, type Infer, localPath } from '../../core/config/schema';
 
 /** SQS allows a long poll of at most 20 s and a visibility timeout of at most 12 h. */
 const MAX_WAIT_MS = 20_000;
@@ -24,7 +24,7 @@ export const s3Config = {
   force_path_style: bool({ doc: 'Address buckets as `endpoint/bucket/key` instead of `bucket.endpoint/key` (emulators, MinIO).', default: false }),
   bucket: optional(str({ doc: 'Backfill mode (no `sqs`): the bucket whose objects under `prefix` are read once, in key order.' })),
   prefix: str({ doc: 'Backfill mode: only keys starting with this.', default: '', nonEmpty: false }),
-  start_after: optional(str({ doc: 'Backfill mode: only keys after this one (in S3\'s UTF-8 byte order). A checkpoint in `storage` further on wins.' })),
+  start_after: optional(str({ doc: 'Backfill mode: only keys after this one (in S3\'s UTF-8 byte order). A checkpoint further on wins.' })),
   max_concurrent_objects: int({ doc: 'Backfill mode: most objects read at once. The checkpoint still moves in key order.', default: 4, min: 1 }),
   poll_interval: duration({ doc: 'Backfill mode without `--once`: how often to list again for keys after the checkpoint.', default: '60s', min: 1 }),
 };
@@ -32,8 +32,8 @@ export const s3Config = {
 export const awss3ReceiverConfig = {
   sqs: optional(object(sqsConfig, { doc: 'Notification mode.' })),
   s3: object(s3Config, { doc: 'How objects are fetched, and the bucket of backfill mode.' }),
-  storage: optional(str({
-    doc: 'Backfill mode: directory for the checkpoint (the last key read and acknowledged, with every key before it). Without it, every start lists from `start_after`. Notification mode needs none: SQS keeps the state.',
+  storage: optional(localPath({ use: 'write-dir',
+    doc: 'Backfill mode: directory for the checkpoint (the last key read and acknowledged, with every key before it). Default: `<data-dir>/<receiver id>/` (`--data-dir`; `/` in the id becomes `-`, e.g. `awss3-backfill`), so a restart resumes. Notification mode needs none: SQS keeps the state.',
   })),
   max_log_size: size({
     doc: 'Longest line accepted. A longer line is dead-lettered with its `s3://bucket/key:line` (only a bounded prefix of it is kept) and reading goes on after it.',

@@ -24,14 +24,25 @@ export class KeyCheckpoint {
   private writing: Promise<void> | undefined;
   private failure: unknown;
 
-  constructor(directory: string, private readonly receiverId: string, private readonly bucket: string, private readonly prefix: string) {
+  /** `setting` names where `directory` came from in messages (`receivers.<id>.storage` or `--data-dir`). */
+  constructor(
+    directory: string,
+    private readonly receiverId: string,
+    private readonly bucket: string,
+    private readonly prefix: string,
+    private readonly setting = `receivers.${receiverId}.storage`,
+  ) {
     this.file = path.join(path.resolve(directory), `${receiverId.replace(/[^A-Za-z0-9_.-]/g, '_')}.checkpoint.json`);
   }
 
   /** The stored key, or undefined; a checkpoint of another bucket or prefix is an error, not ignored. */
   load(): string | undefined {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    this.lock ??= claimStateLock(`${this.file}.lock`, `receivers.${this.receiverId}.storage: checkpoint ${this.file}`);
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    } catch (err) {
+      throw new Error(`${this.setting}: cannot create ${path.dirname(this.file)}: ${(err as Error).message.split(',')[0]}`);
+    }
+    this.lock ??= claimStateLock(`${this.file}.lock`, `${this.setting}: checkpoint ${this.file}`);
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');

@@ -7,7 +7,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { CreateContext, Receiver, ReceiverHost } from '../../core/component';
-import { errorMessage } from '../../core/errors';
+import { componentStateDir } from '../../core/data-dir';
+import { LocatedError, errorMessage } from '../../core/errors';
 import { Backfill } from './backfill';
 import type { Awss3ReceiverConfig } from './config';
 import { KeyCheckpoint } from './key-checkpoint';
@@ -37,8 +38,9 @@ export class Awss3Receiver implements Receiver {
       endpoint: s3.endpoint,
       forcePathStyle: s3.force_path_style,
     });
-    this.checkpoint = config.storage !== undefined && s3.bucket !== undefined
-      ? new KeyCheckpoint(config.storage, ctx.id, s3.bucket, s3.prefix)
+    // Backfill keeps its checkpoint under the process data directory unless `storage` names one.
+    this.checkpoint = s3.bucket !== undefined && config.sqs === undefined
+      ? new KeyCheckpoint(config.storage ?? componentStateDir(ctx.dataDir, ctx.id), ctx.id, s3.bucket, s3.prefix, config.storage === undefined ? '--data-dir' : `receivers.${ctx.id}.storage`)
       : undefined;
     this.done = new Promise<void>((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
     this.done.catch(() => undefined);
@@ -55,7 +57,7 @@ export class Awss3Receiver implements Receiver {
     const run = this.config.sqs !== undefined ? this.startPoller(host.once) : this.startBackfill(host.once);
     this.loop = run.then(
       () => this.resolveDone(),
-      (err: unknown) => this.rejectDone(new Error(`${this.ctx.id}: ${errorMessage(err)}`)),
+      (err: unknown) => this.rejectDone(err instanceof LocatedError ? err : new Error(`${this.ctx.id}: ${errorMessage(err)}`)),
     );
   }
 

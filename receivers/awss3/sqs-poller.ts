@@ -11,12 +11,13 @@ import {
   ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Consumer, CreateContext } from '../../core/component';
-import { errorMessage } from '../../core/errors';
+import { LocatedError, errorMessage } from '../../core/errors';
 import { newRecord, nowUnixNano } from '../../core/record';
 import { backoffDelay, sleep, type RetryPolicy } from '../../core/retry';
 import type { SqsConfig } from './config';
 import { parseNotification, type ObjectRef } from './notification';
 import { awsMessage, type ReadOutcome } from './object-reader';
+import { accessError } from './access';
 
 export interface PollerContext {
   readonly sqs: SQSClient;
@@ -34,6 +35,11 @@ export class SqsPoller {
   private readonly counters;
   /** When a message last failed: in `--once` mode it must be seen again before the run ends. */
   private lastFailureAt = 0;
+  /** An access error on an object: under --once the run ends with it rather than wait for redelivery. */
+  private fatal: Error | undefined;
+  /** The last object read was refused access: the queue answering does not make the receiver healthy. */
+  private objectDenied = false;
+  private once = false;
   messages = 0;
 
   constructor(private readonly config: SqsConfig, private readonly ctx: PollerContext) {
@@ -52,6 +58,7 @@ export class SqsPoller {
   /** Until shutdown; with `once`, until the queue answers empty with nothing in flight. */
   async run(once: boolean): Promise<void> {
     const { workers, max_messages: max } = this.config;
+    this.once = once;
     let attempt = 0;
     while (!this.ctx.signal.aborted) {
       const free = workers - this.active.size;
@@ -63,18 +70,33 @@ export class SqsPoller {
       try {
         messages = await this.receive(Math.min(max, free));
         attempt = 0;
+        if (!this.objectDenied) this.ctx.create.telemetry.health.report('ok');
       } catch (err) {
         if (this.ctx.signal.aborted) break;
-        const message = `${this.config.queue_url}: ReceiveMessage failed: ${awsMessage(err)}`;
-        if (once && isClientFault(err)) throw new Error(message);
-        this.ctx.create.logger.rateLimited('receive', 'warn', `${message} (retrying)`);
+        const denied = accessError(err, `receivers.${this.ctx.create.id}.sqs.queue_url`, this.config.queue_url, 'ReceiveMessage', 'sqs:ReceiveMessage');
+        if (denied !== undefined) {
+          if (once) throw denied;
+          this.refused(denied);
+        } else {
+          const message = `receivers.${this.ctx.create.id}.sqs.queue_url: ${this.config.queue_url}: ReceiveMessage failed: ${awsMessage(err)}`;
+          if (once && isClientFault(err)) throw new LocatedError(message);
+          this.ctx.create.logger.rateLimited('receive', 'warn', `${message} (retrying)`);
+        }
         await sleep(backoffDelay(RECEIVE_RETRY, ++attempt), this.ctx.signal);
         continue;
       }
+      if (once && this.fatal !== undefined) break;
       if (messages.length === 0 && once && this.active.size === 0 && Date.now() - this.lastFailureAt > this.config.visibility_timeout) break;
       for (const m of messages) this.spawn(m);
     }
     await Promise.all(this.active);
+    if (once && this.fatal !== undefined) throw this.fatal;
+  }
+
+  /** Credentials or permissions refused while running: said loudly, retried with backoff. */
+  private refused(error: Error): void {
+    this.ctx.create.telemetry.health.report('failing', error.message);
+    this.ctx.create.logger.rateLimited('access', 'error', `${error.message} (retrying with backoff)`);
   }
 
   private async receive(n: number): Promise<Message[]> {
@@ -123,11 +145,20 @@ export class SqsPoller {
     for (const ref of n.objects) {
       if (this.ctx.signal.aborted) return false;
       const outcome = await this.ctx.read(ref);
+      if (outcome.kind === 'done') this.objectDenied = false;
       if (outcome.kind === 'missing') {
         this.counters.missing.inc();
         this.ctx.create.logger.rateLimited('missing', 'warn', `s3://${ref.bucket}/${ref.key}: NoSuchKey (deleted since announced by ${this.where(message)}); skipped`);
       } else if (outcome.kind === 'failed') {
-        if (!this.ctx.signal.aborted) this.ctx.create.logger.rateLimited('failed', 'warn', `${outcome.error.message}; ${this.where(message)} is left for redelivery`);
+        const denied = accessError(outcome.error.cause, `receivers.${this.ctx.create.id}.sqs.queue_url`, `s3://${ref.bucket}/${ref.key}`, 'GetObject', 's3:GetObject');
+        if (denied !== undefined) {
+          // The message comes back after its visibility timeout; under --once the run ends here.
+          if (this.once) this.fatal ??= denied;
+          this.objectDenied = true;
+          this.refused(denied);
+        } else if (!this.ctx.signal.aborted) {
+          this.ctx.create.logger.rateLimited('failed', 'warn', `${outcome.error.message}; ${this.where(message)} is left for redelivery`);
+        }
         return false;
       }
     }

@@ -38,14 +38,19 @@ export class CheckpointStore {
   private failure: unknown;
 
   /** `snapshot` returns the current checkpoints; it is called when a write starts. */
-  constructor(directory: string, private readonly receiverId: string, private readonly snapshot: () => Checkpoint[]) {
+  /** `setting` names where `directory` came from in messages (`receivers.<id>.storage` or `--data-dir`). */
+  constructor(directory: string, private readonly receiverId: string, private readonly snapshot: () => Checkpoint[], private readonly setting = `receivers.${receiverId}.storage`) {
     this.file = path.join(path.resolve(directory), `${receiverId.replace(/[^A-Za-z0-9_.-]/g, '_')}.checkpoints.json`);
   }
 
   /** Reads the checkpoints; none when the file does not exist yet. Throws a one-line error when unreadable. */
   load(): Checkpoint[] {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    this.lock ??= claimStateLock(`${this.file}.lock`, `receivers.${this.receiverId}.storage: checkpoints ${this.file}`);
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    } catch (err) {
+      throw new Error(`${this.setting}: cannot create ${path.dirname(this.file)}: ${(err as Error).message.split(',')[0]}`);
+    }
+    this.lock ??= claimStateLock(`${this.file}.lock`, `${this.setting}: checkpoints ${this.file}`);
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');

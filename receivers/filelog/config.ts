@@ -1,10 +1,10 @@
-import { duration, int, list, oneOf, optional, size, str, type Infer } from '../../core/config/schema';
+import { duration, int, list, oneOf, optional, size, str, type Infer, localPath } from '../../core/config/schema';
 
 /** Teleport keeps session recordings beside its audit log; they are not audit events. */
 export const TELEPORT_NON_AUDIT_DIRS = ['**/playbacks/**', '**/upload/**', '**/records/**'];
 
 export const filelogReceiverConfig = {
-  include: list(str({ doc: 'a glob' }), {
+  include: list(localPath({ use: 'read-glob', doc: 'a glob' }), {
     doc: 'Globs of the files to read, e.g. `/var/lib/teleport/log/**/*.log`. Relative globs are relative to the working directory. Files that appear later (a new day, a new auth server) are picked up without restart.',
     minItems: 1,
   }),
@@ -16,8 +16,8 @@ export const filelogReceiverConfig = {
     doc: 'Where to start in a file seen for the first time when the receiver starts and has no checkpoint for it. Files that appear while running are always read from their beginning (they are new), and a checkpoint always wins.',
     default: 'beginning',
   }),
-  storage: optional(str({
-    doc: 'Directory for checkpoints (per file: offset of the last acknowledged line and a fingerprint of its first bytes). Without it, every start reads according to `start_at`.',
+  storage: optional(localPath({ use: 'write-dir',
+    doc: 'Directory for checkpoints (per file: offset of the last acknowledged line and a fingerprint of its first bytes). Default: `<data-dir>/<receiver id>/` (`--data-dir`; `/` in the id becomes `-`, e.g. `filelog-teleport`), so a restart resumes where the last acknowledged line ended; `start_at` applies only to files without a checkpoint.',
   })),
   max_log_size: size({
     doc: 'Longest line accepted. A longer line is dead-lettered with its position (only a bounded prefix of it is kept) and reading goes on after it.',

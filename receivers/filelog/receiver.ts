@@ -16,11 +16,13 @@
  */
 import fs from 'node:fs';
 import type { CreateContext, Receiver, ReceiverHost } from '../../core/component';
-import { errorMessage } from '../../core/errors';
+import { componentStateDir } from '../../core/data-dir';
+import { LocatedError, errorMessage } from '../../core/errors';
 import { sleep } from '../../core/retry';
 import { CheckpointStore, type Checkpoint } from './checkpoint-store';
 import type { FilelogReceiverConfig } from './config';
-import { discover, type FoundFile } from './discovery';
+import { discover, osMessage, type FoundFile } from './discovery';
+import { Reachability } from './reachability';
 import { continues, isGzip, isPrefixOf, readFingerprint, readFingerprintOfPath } from './fingerprint';
 import { TrackedFile, type ReadContext } from './tracked-file';
 
@@ -33,7 +35,7 @@ const END_SCAN_BYTES = 64 * 1024;
 
 export class FilelogReceiver implements Receiver {
   private readonly files = new Set<TrackedFile>();
-  private readonly store: CheckpointStore | undefined;
+  private readonly store: CheckpointStore;
   private readonly readContext: ReadContext;
   private host: ReceiverHost | undefined;
   private stopping = false;
@@ -45,9 +47,20 @@ export class FilelogReceiver implements Receiver {
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
   private lines = 0;
+  private readonly reachability: Reachability;
+  /** Files found by the current poll that could not be opened: path → OS error. */
+  private unopened = new Map<string, string>();
+  private lastProblems: ReturnType<Reachability['update']> = [];
+  private lastPollSummary = '';
+  /** The last poll found no file under any glob. */
+  private nothingMatched = false;
 
   constructor(private readonly config: FilelogReceiverConfig, private readonly ctx: CreateContext) {
-    this.store = config.storage === undefined ? undefined : new CheckpointStore(config.storage, ctx.id, () => this.checkpoints());
+    // Without `storage`, checkpoints live under the process data directory, so a restart resumes.
+    const storage = config.storage ?? componentStateDir(ctx.dataDir, ctx.id);
+    this.store = new CheckpointStore(storage, ctx.id, () => this.checkpoints(), config.storage === undefined ? '--data-dir' : `receivers.${ctx.id}.storage`);
+    this.reachability = new Reachability(config.include, ctx);
+    ctx.telemetry.gauge('filelog_files_followed', 'Files the filelog receiver is following now (found, opened or to be opened, not retired).', () => this.followed());
     this.done = new Promise<void>((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
     this.done.catch(() => undefined);
     this.readContext = {
@@ -57,7 +70,7 @@ export class FilelogReceiver implements Receiver {
       maxBatchesInFlight: config.max_batches_in_flight,
       maxLogSize: config.max_log_size,
       stopping: () => this.stopping,
-      acknowledged: () => { void this.store?.save(); },
+      acknowledged: () => { void this.store.save(); },
       counted: (n) => { this.lines += n; },
     };
   }
@@ -65,7 +78,7 @@ export class FilelogReceiver implements Receiver {
   async start(host: ReceiverHost): Promise<void> {
     if (this.loop !== undefined || this.stopping) return;
     this.host = host;
-    for (const c of this.store?.load() ?? []) {
+    for (const c of this.store.load()) {
       const file = new TrackedFile(c.fingerprint, {
         path: c.path, offset: c.offset, line: Math.max(0, c.line), linesKnown: c.line >= 0, complete: c.complete,
       }, this.readContext);
@@ -73,7 +86,7 @@ export class FilelogReceiver implements Receiver {
     }
     this.loop = (host.once ? this.runOnce() : this.follow()).then(
       () => this.resolveDone(),
-      (err: unknown) => this.rejectDone(new Error(`${this.ctx.id}: ${errorMessage(err)}`)),
+      (err: unknown) => this.rejectDone(err instanceof LocatedError ? err : new Error(`${this.ctx.id}: ${errorMessage(err)}`)),
     );
   }
 
@@ -82,9 +95,14 @@ export class FilelogReceiver implements Receiver {
   }
 
   progress(): string {
+    return `${this.followed().toLocaleString('en-US')} files, ${this.lines.toLocaleString('en-US')} lines`;
+  }
+
+  /** Files bound to a file on disk (not retired identities kept for their checkpoints). */
+  private followed(): number {
     let bound = 0;
     for (const f of this.files) if (f.key !== undefined) bound++;
-    return `${bound.toLocaleString('en-US')} files, ${this.lines.toLocaleString('en-US')} lines`;
+    return bound;
   }
 
   async shutdown(): Promise<void> {
@@ -93,11 +111,11 @@ export class FilelogReceiver implements Receiver {
     await this.loop?.catch(() => undefined);
     await Promise.all(this.workers);
     try {
-      await this.store?.flush();
+      await this.store.flush();
     } catch (err) {
       this.ctx.logger.error(`checkpoints not saved: ${errorMessage(err)}`);
     }
-    this.store?.close();
+    this.store.close();
     for (const f of this.files) f.closeFd();
     this.resolveDone();
   }
@@ -117,7 +135,11 @@ export class FilelogReceiver implements Receiver {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.max_concurrent_files, queue.length) }, next));
-    await this.store?.flush();
+    await this.store.flush();
+    // What could be read was read and acknowledged; a backfill that skipped unreadable input did not finish.
+    const unreadable = this.lastProblems.filter((p) => p.unreadable);
+    if (unreadable.length > 0) throw new LocatedError(`${unreadable[0].line}${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}`);
+    if (this.nothingMatched) throw new LocatedError(`receivers.${this.ctx.id}.include: no file matches ${this.config.include.map((g) => JSON.stringify(g)).join(', ')}; nothing to read`);
   }
 
   /** Follow mode: poll, start readers for files with new bytes, sleep, until shutdown. */
@@ -131,7 +153,7 @@ export class FilelogReceiver implements Receiver {
           this.spawn(file);
         }
       } catch (err) {
-        this.ctx.logger.rateLimited('poll', 'warn', `poll failed: ${errorMessage(err)}`);
+        this.ctx.logger.rateLimited('poll', 'warn', `receivers.${this.ctx.id}.include: poll failed: ${errorMessage(err)}`);
       }
       await sleep(this.config.poll_interval, this.wake.signal);
     }
@@ -144,7 +166,7 @@ export class FilelogReceiver implements Receiver {
       if (!ok) file.retryAt = Date.now() + RETRY_DELAY_MS;
       if (final && ok) file.lostDrained = true;
     }, (err: unknown) => {
-      this.ctx.logger.rateLimited(`read:${file.path}`, 'warn', `${errorMessage(err)} (retrying)`);
+      this.ctx.logger.rateLimited(`read:${file.path}`, 'warn', `receivers.${this.ctx.id}.include: ${errorMessage(err)} (retrying)`);
       file.retryAt = Date.now() + RETRY_DELAY_MS;
     }).finally(() => {
       file.busy = false;
@@ -170,7 +192,8 @@ export class FilelogReceiver implements Receiver {
       fd = fs.openSync(file.path, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new Error(`${file.path}: cannot open: ${errorMessage(err)}`);
+      this.unopened.set(file.path, osMessage(err));
+      throw new Error(`cannot read ${file.path}: ${osMessage(err)}`);
     }
     const st = fs.fstatSync(fd);
     if (`${st.dev}:${st.ino}` !== file.key) {
@@ -178,6 +201,7 @@ export class FilelogReceiver implements Receiver {
       return false;
     }
     file.fd = fd;
+    this.ctx.logger.debug(`opened ${file.path} at offset ${file.readOffset}`);
     return true;
   }
 
@@ -201,7 +225,11 @@ export class FilelogReceiver implements Receiver {
 
   /** One identity pass (see the file comment); returns the files that have bytes to read. */
   private async poll(once: boolean): Promise<TrackedFile[]> {
-    const found = await discover(this.config.include, this.config.exclude);
+    const discovery = await discover(this.config.include, this.config.exclude);
+    const found = discovery.files;
+    // Opens that failed since the last poll; identify() adds this poll's failures to the fresh map.
+    const carried = this.unopened;
+    this.unopened = new Map();
     const byKey = new Map(found.map((f) => [f.key, f]));
     const unmatched: FoundFile[] = [];
     const ready: TrackedFile[] = [];
@@ -239,6 +267,14 @@ export class FilelogReceiver implements Receiver {
       if (file !== undefined && this.hasBytes(file, f)) ready.push(file);
     }
     this.firstPoll = false;
+    const paths = new Set(found.map((f) => f.path));
+    const unopened = new Map([...carried, ...this.unopened].filter(([p]) => paths.has(p)));
+    this.unopened = new Map();
+    this.nothingMatched = discovery.emptyGlobs.length === this.config.include.length;
+    this.lastProblems = this.reachability.update(discovery, unopened, this.followed());
+    const summary = `poll: ${found.length} files match, ${ready.length} with bytes to read`;
+    if (summary !== this.lastPollSummary) this.ctx.logger.debug(summary); // on change, not every poll_interval
+    this.lastPollSummary = summary;
     // Lost files first: they are the ones whose data can disappear.
     return ready.sort((a, b) => Number(b.lost) - Number(a.lost));
   }
@@ -269,8 +305,10 @@ export class FilelogReceiver implements Receiver {
     let fp: Buffer;
     try {
       fp = readFingerprintOfPath(f.path, f.size, this.config.fingerprint_size);
-    } catch {
-      return undefined; // gone or unreadable: the next poll sees it again
+    } catch (err) {
+      // Gone: the next poll no longer sees it. Unreadable: said out loud, and tried again next poll.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.unopened.set(f.path, osMessage(err));
+      return undefined;
     }
     if (fp.length === 0) return undefined; // empty (or an archive still being written): wait for bytes
     let resumed: TrackedFile | undefined;
@@ -282,8 +320,10 @@ export class FilelogReceiver implements Receiver {
       if (!once && isPrefixOf(fp, known.fingerprint)) return undefined;
     }
     if (resumed !== undefined) {
+      const was = resumed.path;
       this.bind(resumed, f);
       if (fp.length > resumed.fingerprint.length) resumed.fingerprint = fp;
+      this.ctx.logger.info(`reading ${f.path} from offset ${resumed.readOffset}${was !== f.path ? ` (the file read before as ${was})` : ' (checkpoint)'}`);
       return resumed;
     }
     const atEnd = this.firstPoll && this.config.start_at === 'end';
@@ -292,6 +332,7 @@ export class FilelogReceiver implements Receiver {
     const file = new TrackedFile(fp, { path: f.path, offset, line: 0, linesKnown: offset === 0, complete: atEnd && gzip }, this.readContext);
     this.files.add(file);
     this.bind(file, f);
+    this.ctx.logger.info(`reading ${f.path} from ${offset === 0 ? 'its beginning' : `offset ${offset} (start_at: end)`}${gzip ? ' (gzip)' : ''}`);
     return file;
   }
 
@@ -308,6 +349,7 @@ export class FilelogReceiver implements Receiver {
 
   /** Keeps the identity (and its checkpoint) for later matches, without a file on disk. */
   private retire(file: TrackedFile): void {
+    if (file.key !== undefined) this.ctx.logger.info(`${file.path}: rotated, replaced or removed; done with it at offset ${file.ackedOffset}`);
     file.closeFd();
     file.key = undefined;
     file.lost = false;

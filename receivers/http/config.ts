@@ -1,11 +1,11 @@
 import net from 'node:net';
-import { bool, duration, int, object, optional, size, str, type Infer } from '../../core/config/schema';
+import { bool, duration, int, object, optional, size, str, type Infer, localPath } from '../../core/config/schema';
 
 export const tlsConfig = {
-  cert_file: str({ doc: 'PEM certificate (chain) the server presents. Its SAN must name the host in the Event Handler\'s `fluentd_url`.' }),
-  key_file: str({ doc: 'PEM private key of `cert_file`.' }),
+  cert_file: localPath({ use: 'read-file', doc: 'PEM certificate (chain) the server presents. Its SAN must name the host in the Event Handler\'s `fluentd_url`.' }),
+  key_file: localPath({ use: 'read-file', doc: 'PEM private key of `cert_file`.' }),
   key_passphrase: optional(str({ doc: 'Passphrase of an encrypted `key_file` (`teleport-event-handler configure` encrypts `server.key`). Use `${env:VAR}`; it is never logged.' })),
-  client_ca_file: optional(str({
+  client_ca_file: optional(localPath({ use: 'read-file',
     doc: 'PEM CA certificate(s) that sign client certificates. When set, a client without a certificate signed by one of them is refused during the TLS handshake (mutual TLS, as the Event Handler expects).',
   })),
 };

@@ -1,9 +1,9 @@
-import { bool, duration, int, list, object, oneOf, optional, size, str, type Infer } from '../../core/config/schema';
+import { bool, duration, int, list, object, oneOf, optional, size, str, type Infer, localPath } from '../../core/config/schema';
 
 export const tlsConfig = {
-  ca_file: optional(str({ doc: 'PEM file of the CA(s) that signed the brokers\' certificates; default: Node\'s bundled CAs.' })),
-  cert_file: optional(str({ doc: 'PEM client certificate, for brokers that require mutual TLS (with `key_file`).' })),
-  key_file: optional(str({ doc: 'PEM private key of `cert_file`.' })),
+  ca_file: optional(localPath({ use: 'read-file', doc: 'PEM file of the CA(s) that signed the brokers\' certificates; default: Node\'s bundled CAs.' })),
+  cert_file: optional(localPath({ use: 'read-file', doc: 'PEM client certificate, for brokers that require mutual TLS (with `key_file`).' })),
+  key_file: optional(localPath({ use: 'read-file', doc: 'PEM private key of `cert_file`.' })),
   insecure_skip_verify: bool({ doc: 'Accept any broker certificate (no chain or host name check). For tests only: anybody on the path can read and alter the stream.', default: false }),
 };
 

@@ -19,7 +19,7 @@
  */
 import { type Admin, type Consumer as KafkaConsumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { CreateContext, Receiver, ReceiverHost } from '../../core/component';
-import { errorMessage } from '../../core/errors';
+import { LocatedError, errorMessage } from '../../core/errors';
 import { nowUnixNano, type LogRecord } from '../../core/record';
 import { backoffDelay, sleep } from '../../core/retry';
 import { createKafka } from './client';
@@ -117,7 +117,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), c.group_id, c.initial_offset);
     this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
     this.loop = this.run(host.once).catch((err: unknown) => {
-      if (!this.abort.signal.aborted) this.rejectDone(new Error(`${this.ctx.id}: ${errorMessage(err)}`));
+      if (!this.abort.signal.aborted) this.rejectDone(err instanceof LocatedError ? err : new Error(`${this.ctx.id}: ${errorMessage(err)}`));
     });
   }
 
@@ -158,10 +158,12 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       try {
         await consumer.connect();
         await this.admin?.connect();
+        this.ctx.telemetry.health.report('ok');
         break;
       } catch (err) {
-        const message = `cannot connect to ${this.config.brokers.join(',')}: ${errorMessage(err)}`;
-        if (once || this.abort.signal.aborted) throw new Error(message);
+        const message = `receivers.${this.ctx.id}.brokers: cannot connect to ${this.config.brokers.join(',')}: ${errorMessage(err)}`;
+        if (once || this.abort.signal.aborted) throw new LocatedError(message);
+        this.ctx.telemetry.health.report('failing', message);
         this.ctx.logger.rateLimited('connect', 'error', `${message} (retrying)`);
         await sleep(RECONNECT_MS, this.abort.signal);
       }
@@ -177,7 +179,10 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
 
   private watch(consumer: KafkaConsumer): void {
     const { GROUP_JOIN, CRASH, REBALANCING } = consumer.events;
-    consumer.on(GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    consumer.on(GROUP_JOIN, (e) => {
+      this.ctx.telemetry.health.report('ok');
+      this.onJoin(e.payload.memberAssignment);
+    });
     consumer.on(REBALANCING, () => {
       this.ctx.logger.rateLimited('rebalancing', 'info', `group ${this.config.group_id} is rebalancing; in-flight batches keep committing until it completes`);
     });
@@ -185,6 +190,8 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       const { error, restart } = e.payload;
       if (this.abort.signal.aborted) return;
       const message = `consumer failed: ${errorMessage(error)}${restart ? ' (restarting)' : ''}`;
+      // A consumer that is not consuming is not healthy, whether or not kafkajs restarts it.
+      this.ctx.telemetry.health.report(restart ? 'degraded' : 'failing', `receivers.${this.ctx.id}: ${message}`);
       if (!restart) this.rejectDone(new Error(`${this.ctx.id}: ${message}`));
       this.ctx.logger.rateLimited('crash', restart ? 'warn' : 'error', message);
     });

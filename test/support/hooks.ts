@@ -16,7 +16,9 @@ async function bounded(what: string, stop: () => Promise<void>, ms = 5_000): Pro
 
 export const mochaHooks = {
   async afterAll(this: Mocha.Context): Promise<void> {
-    this.timeout(30_000);
+    // Removing the docker test's replayed image (a production node_modules, tens of thousands of
+    // files) took 12-14 s alone on these shared machines, past mocha's 20 s under load.
+    this.timeout(120_000);
     // Only when a test loaded the AWS emulators: the others should not pay for the AWS SDK.
     const emulators = require.cache[require.resolve('./aws-emulators')];
     if (emulators !== undefined) await bounded('the AWS emulators', () => (emulators.exports as typeof import('./aws-emulators')).stopAwsEmulators());

@@ -16,6 +16,8 @@ export interface WorkerSetup {
   readonly processors: readonly { readonly id: string; readonly type: string; readonly config: unknown }[];
   readonly exporters: readonly { readonly id: string; readonly type: string; readonly config: unknown }[];
   readonly logLevel: string;
+  /** `text` or `json`, as the main thread logs. */
+  readonly logFormat?: string;
   readonly dataDir: string;
   /** The main thread's nesting bound (core/nesting.ts), so both threads decode alike. */
   readonly maxNestingDepth: number;

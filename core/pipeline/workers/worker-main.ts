@@ -56,7 +56,7 @@ async function build(): Promise<void> {
   setMaxNestingDepth(setup.maxNestingDepth);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const reg = (require(setup.registry.module) as Record<string, Registry>)[setup.registry.name];
-  const logger = createLogger({ level: setup.logLevel as LogLevel });
+  const logger = createLogger({ level: setup.logLevel as LogLevel, format: setup.logFormat === 'json' ? 'json' : 'text' });
   stages = setup.processors.map((p, i) => {
     const factory = reg.find('processor', p.type) as ProcessorFactory;
     const id = `${setup.pipelineId}/${p.id}`;

@@ -23,7 +23,7 @@ describe('awss3 receiver: backfill mode', function () {
   after(async () => { await sink.close(); });
   beforeEach(() => sink.reset());
 
-  function receiver(bucket: string, storage: string, extra: Record<string, unknown> = {}): string {
+  function receiver(bucket: string, storage: string | undefined, extra: Record<string, unknown> = {}): string {
     return JSON.stringify({
       s3: { endpoint: aws.s3Endpoint, force_path_style: true, bucket, prefix: 'logs/', max_concurrent_objects: 3, ...extra },
       storage,
@@ -39,6 +39,28 @@ describe('awss3 receiver: backfill mode', function () {
       await service.shutdown(5000);
     }
   }
+
+  it('without storage, checkpoints under <data-dir>/<receiver id>/: a second run with the same data directory reads only new keys', async () => {
+    const bucket = aws.unique('datadir');
+    await aws.createBucket(bucket);
+    const dataDir = tmpDir();
+    const dead = path.join(tmpDir(), 'dead.jsonl');
+    const first = events('first', 0, 40);
+    await aws.putObject(bucket, 'logs/a.log', first.join('\n') + '\n');
+    const yaml = pipelineYaml(receiver(bucket, undefined), sink, dead);
+    const runIn = async () => {
+      const service = await startService(yaml, { once: true, dataDir });
+      try { await service.drained(); } finally { await service.shutdown(5000); }
+    };
+    await runIn();
+    assert.equal(exactlyOnce(sink, first), undefined);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dataDir, 'awss3', 'awss3.checkpoint.json'), 'utf8')).after, 'logs/a.log');
+    sink.reset();
+    const second = events('second', 0, 10);
+    await aws.putObject(bucket, 'logs/b.log', second.join('\n') + '\n');
+    await runIn();
+    assert.equal(exactlyOnce(sink, second), undefined, 'logs/a.log is not read again');
+  });
 
   it('reads the prefix once after start_after, checkpoints the last key, and a second run reads only keys after it', async () => {
     const bucket = aws.unique('backfill');
@@ -82,7 +104,7 @@ describe('awss3 receiver: backfill mode', function () {
     const yaml = pipelineYaml(receiver(aws.unique('nobucket'), path.join(tmpDir(), 'state')), sink, path.join(tmpDir(), 'dead.jsonl'));
     const service = await startService(yaml, { once: true });
     try {
-      await assert.rejects(service.drained(), /^Error: awss3: s3:\/\/nobucket-\d+-\d+\/logs\/: ListObjectsV2 failed: NoSuchBucket.*\(HTTP 404\)$/);
+      await assert.rejects(service.drained(), /^LocatedError: receivers\.awss3\.s3\.bucket: s3:\/\/nobucket-\d+-\d+\/logs\/: ListObjectsV2 failed: NoSuchBucket.*\(HTTP 404\)$/);
     } finally {
       await service.shutdown(1000);
     }
