@@ -32,9 +32,9 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
     const config = loadConfigFile(settings.config, registry);
     // The files and directories the config names, for what each component does with them.
     const paths = checkConfigPaths(config);
-    const errors = args.command === 'validate' ? [...paths.errors, ...paths.unreadableInputs] : paths.errors;
+    const errors = args.command === 'validate' ? [...paths.errors, ...paths.fixableWhileRunning] : paths.errors;
     if (errors.length > 0) throw new UserError(errors);
-    config.warnings.push(...paths.warnings, ...(args.command === 'validate' ? [] : paths.unreadableInputs));
+    config.warnings.push(...paths.warnings, ...(args.command === 'validate' ? [] : paths.fixableWhileRunning));
     if (args.command === 'validate') {
       for (const w of config.warnings) process.stderr.write(`warning: ${w}\n`);
       const n = config.pipelines.length;

@@ -4,7 +4,8 @@
  * cannot work (a TLS file that is missing or unreadable, an output directory that is a file or
  * may not be written); a warning when it may still appear before the start (a directory that does
  * not exist yet under a parent this user cannot write: a volume not mounted yet). Inputs that
- * cannot be read now (`unreadableInputs`) are errors for `validate` and warnings for `run`.
+ * cannot be read now and outputs that cannot be written now (`fixableWhileRunning`) are errors for
+ * `validate` and warnings for `run`, whose components keep trying and say so on /healthz.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,15 +17,16 @@ export interface PathReport {
   readonly errors: string[];
   readonly warnings: string[];
   /**
-   * Inputs that cannot be read now (a glob's directory this user may not list): errors for
-   * `validate`, warnings for `run`, whose receiver keeps trying and says so on /healthz, since a
-   * permission can be fixed without touching the config.
+   * Inputs that cannot be read now (a glob's directory this user may not list) and outputs that
+   * cannot be written now (a directory that is a file, or not writable): errors for `validate`,
+   * warnings for `run`, whose component keeps trying and says so on /healthz and in its log, since
+   * a permission or a mount can be fixed without touching the config.
    */
-  readonly unreadableInputs: string[];
+  readonly fixableWhileRunning: string[];
 }
 
 export function checkConfigPaths(config: ServiceConfig): PathReport {
-  const report: PathReport = { errors: [], warnings: [], unreadableInputs: [] };
+  const report: PathReport = { errors: [], warnings: [], fixableWhileRunning: [] };
   const sections: [string, Map<string, ComponentConfig>][] = [['receivers', config.receivers], ['processors', config.processors], ['exporters', config.exporters]];
   for (const [section, components] of sections) {
     for (const [id, c] of components) walk(c.factory.configShape, c.config, `${section}.${id}`, report);
@@ -56,11 +58,11 @@ function check(p: string, use: PathUse, key: string, report: PathReport): void {
   }
   if (use === 'write-file') {
     if (!(st instanceof Error)) {
-      if (st.isDirectory()) return void report.errors.push(`${key}: ${abs} is a directory, not a file`);
-      if (!may(abs, fs.constants.W_OK)) report.errors.push(`${key}: ${abs} cannot be written by this user (EACCES: permission denied)`);
+      if (st.isDirectory()) return void report.fixableWhileRunning.push(`${key}: ${abs} is a directory, not a file`);
+      if (!may(abs, fs.constants.W_OK)) report.fixableWhileRunning.push(`${key}: ${abs} cannot be written by this user (EACCES: permission denied)`);
       return;
     }
-    if (!missing(st)) return void report.errors.push(`${key}: ${abs}: ${osText(st)}`);
+    if (!missing(st)) return void report.fixableWhileRunning.push(`${key}: ${abs}: ${osText(st)}`);
     return directory(path.dirname(abs), key, report, ` (the directory of ${abs})`);
   }
   directory(abs, key, report, '');
@@ -83,27 +85,27 @@ function glob(pattern: string, key: string, report: PathReport): void {
   const st = statOf(base);
   if (st instanceof Error) {
     if (missing(st)) report.warnings.push(`${key}: ${JSON.stringify(pattern)} matches nothing yet: ${base}: ${osText(st)}`);
-    else report.unreadableInputs.push(`${key}: ${JSON.stringify(pattern)}: ${base}: ${osText(st)}`);
+    else report.fixableWhileRunning.push(`${key}: ${JSON.stringify(pattern)}: ${base}: ${osText(st)}`);
     return;
   }
   if (!fg.isDynamicPattern(pattern)) {
-    if (!st.isFile()) report.unreadableInputs.push(`${key}: ${base} is not a file`);
-    else if (!may(base, fs.constants.R_OK)) report.unreadableInputs.push(`${key}: ${base} cannot be read by this user (EACCES: permission denied)`);
+    if (!st.isFile()) report.fixableWhileRunning.push(`${key}: ${base} is not a file`);
+    else if (!may(base, fs.constants.R_OK)) report.fixableWhileRunning.push(`${key}: ${base} cannot be read by this user (EACCES: permission denied)`);
     return;
   }
-  if (!st.isDirectory()) return void report.unreadableInputs.push(`${key}: ${JSON.stringify(pattern)}: ${base} is not a directory`);
-  if (!may(base, fs.constants.R_OK | fs.constants.X_OK)) report.unreadableInputs.push(`${key}: ${JSON.stringify(pattern)}: cannot list ${base}: this user may not (EACCES: permission denied)`);
+  if (!st.isDirectory()) return void report.fixableWhileRunning.push(`${key}: ${JSON.stringify(pattern)}: ${base} is not a directory`);
+  if (!may(base, fs.constants.R_OK | fs.constants.X_OK)) report.fixableWhileRunning.push(`${key}: ${JSON.stringify(pattern)}: cannot list ${base}: this user may not (EACCES: permission denied)`);
 }
 
 /** A directory the component writes in, created when missing. */
 function directory(dir: string, key: string, report: PathReport, of: string): void {
   const st = statOf(dir);
   if (!(st instanceof Error)) {
-    if (!st.isDirectory()) return void report.errors.push(`${key}: ${dir}${of} is not a directory`);
-    if (!may(dir, fs.constants.W_OK | fs.constants.X_OK)) report.errors.push(`${key}: ${dir}${of} cannot be written by this user (EACCES: permission denied)`);
+    if (!st.isDirectory()) return void report.fixableWhileRunning.push(`${key}: ${dir}${of} is not a directory`);
+    if (!may(dir, fs.constants.W_OK | fs.constants.X_OK)) report.fixableWhileRunning.push(`${key}: ${dir}${of} cannot be written by this user (EACCES: permission denied)`);
     return;
   }
-  if (!missing(st)) return void report.errors.push(`${key}: ${dir}${of}: ${osText(st)}`);
+  if (!missing(st)) return void report.fixableWhileRunning.push(`${key}: ${dir}${of}: ${osText(st)}`);
   // Missing: it is created at start if the nearest existing parent lets this user.
   let parent = path.dirname(dir);
   let pst = statOf(parent);
@@ -111,8 +113,8 @@ function directory(dir: string, key: string, report: PathReport, of: string): vo
     parent = path.dirname(parent);
     pst = statOf(parent);
   }
-  if (pst instanceof Error) return void report.errors.push(`${key}: cannot create ${dir}: ${parent}: ${osText(pst)}`);
-  if (!pst.isDirectory()) return void report.errors.push(`${key}: cannot create ${dir}: ${parent} is not a directory`);
+  if (pst instanceof Error) return void report.fixableWhileRunning.push(`${key}: cannot create ${dir}: ${parent}: ${osText(pst)}`);
+  if (!pst.isDirectory()) return void report.fixableWhileRunning.push(`${key}: cannot create ${dir}: ${parent} is not a directory`);
   if (!may(parent, fs.constants.W_OK | fs.constants.X_OK)) {
     report.warnings.push(`${key}: ${dir} does not exist, and this user cannot create it in ${parent}; create it (or mount a volume there) before the start`);
   }
