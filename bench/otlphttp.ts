@@ -5,45 +5,20 @@
  * (bench/otlphttp-sink.ts) so its CPU is not charged to the pipeline; after each run it reports
  * how many records arrived, so drops show. Usage: node dist/bench/otlphttp.js [events]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { generateFile, repoRoot } from './lib/generate';
 import { measure, NODE_FLAGS, report, type Measurement } from './lib/measure';
+import { received as counts, startSink } from './lib/sink';
+
+async function received(url: string): Promise<number> {
+  return (await counts(url)).count;
+}
 
 const events = Number(process.argv[2] ?? 1_000_000);
 const dir = path.join(repoRoot(), 'bench', 'out');
 const input = path.join(dir, `teleport-${events}.log`);
-
-/**
- * A request on a connection of its own: the parent blocks in spawnSync while a scenario runs, so a
- * kept-alive socket would be found closed by the sink's keep-alive timeout only when reused.
- */
-function request(url: string, method: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.request(url, { method, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve(body));
-    }).on('error', reject).end();
-  });
-}
-
-async function startSink(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'otlphttp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => { const m = /PORT (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
-    child.on('exit', (code) => reject(new Error(`sink exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
-}
-
-async function received(url: string): Promise<number> {
-  const { count } = JSON.parse(await request(`${url}/count`, 'GET')) as { count: number };
-  await request(`${url}/reset`, 'POST');
-  return count;
-}
 
 function pipelineConfig(name: string, url: string, processors: string[], workers: number): string {
   const file = path.join(dir, `otlphttp-${name}.yaml`);

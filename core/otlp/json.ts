@@ -4,7 +4,7 @@
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { jsonText } from '../nesting';
-import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, recordUid, severityOf } from './log-record';
+import { clusterNameOf, otlpValueDepth, recordTimeUnixNano, recordUid, severityOf } from './log-record';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -105,7 +105,7 @@ function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache, out: st
   const event = record.event;
   const [severityNumber, severityText] = severityOf(event?.code);
   // One record as a short rope of pieces; the batch joins the records once.
-  let s = '{"timeUnixNano":"' + eventTimeUnixNano(event).toString() + '","observedTimeUnixNano":"' + observed.get(record.observedTimeUnixNano)
+  let s = '{"timeUnixNano":"' + recordTimeUnixNano(record).toString() + '","observedTimeUnixNano":"' + observed.get(record.observedTimeUnixNano)
     + '","severityNumber":' + String(severityNumber);
   if (severityText !== '') s += ',"severityText":' + JSON.stringify(severityText);
   s += ',"body":{"stringValue":' + JSON.stringify(record.raw) + '},"attributes":[';

@@ -21,7 +21,7 @@ import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, recordUid, severityOf } from './log-record';
 import type { ResourceOptions } from './json';
 import { copyAscii, ProtoWriter } from './proto-writer';
-import { timeOfDayNanos } from '../time';
+import { timeOfDayNanos, unixNanoOf, type EventTime } from '../time';
 import { jsonText } from '../nesting';
 
 const INT64_MIN = -(2n ** 63n);
@@ -157,7 +157,8 @@ export class OtlpProtoEncoder extends ProtoWriter {
     const event = record.event;
     this.ensure(64);
     this.buf[this.pos++] = 0x09; // time_unix_nano (1), fixed64
-    this.eventTime(event);
+    if (record.eventTime === undefined) this.eventTime(event);
+    else this.decodedTime(record.eventTime);
     const code = event?.code;
     const [severityNumber, severityText] = severityOf(code);
     if (severityNumber !== 0) {
@@ -313,6 +314,35 @@ export class OtlpProtoEncoder extends ProtoWriter {
         this.dayHi = Number(midnight >> 32n);
       }
     }
+  }
+
+  /** Day (since the epoch) whose midnight is in midnightLo/Hi; NaN: none yet. */
+  private midnightDay = NaN;
+  private midnightLo = 0;
+  private midnightHi = 0;
+
+  /**
+   * time_unix_nano of a time decode read (recordTimeUnixNano's value): the day's midnight is
+   * kept as two uint32 halves, so a record of the same day costs an addition, no bigint.
+   */
+  private decodedTime(t: EventTime | null): void {
+    if (t === null || t.day < 0) { this.fixed64(0n); return; }
+    if (t.day !== this.midnightDay) {
+      const midnight = BigInt(t.day) * 86_400_000_000_000n;
+      if (midnight + 86_400_000_000_000n > 0xffffffffffffffffn) {
+        // The last days fixed64 reaches (year 2554), and beyond: exactly as recordTimeUnixNano.
+        const v = unixNanoOf(t);
+        this.fixed64(v <= 0xffffffffffffffffn ? v : 0n);
+        return;
+      }
+      this.midnightDay = t.day;
+      this.midnightLo = Number(midnight & 0xffffffffn);
+      this.midnightHi = Number(midnight >> 32n);
+    }
+    const lo = this.midnightLo + t.nanosOfDay; // below 2^53: exact
+    const carry = Math.floor(lo / 0x100000000);
+    this.uint32(lo - carry * 0x100000000);
+    this.uint32(this.midnightHi + carry);
   }
 
   private observed(v: bigint): void {
