@@ -19,7 +19,7 @@
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, recordUid, severityOf } from './log-record';
-import type { ResourceOptions } from './json';
+import { writesBody, type ResourceOptions } from './json';
 import { copyAscii, ProtoWriter } from './proto-writer';
 import { timeOfDayNanos, unixNanoOf, type EventTime } from '../time';
 import { jsonText } from '../nesting';
@@ -166,10 +166,12 @@ export class OtlpProtoEncoder extends ProtoWriter {
       this.varint(severityNumber);
     }
     if (severityText !== '') this.string(3, severityText);
-    // body (5): AnyValue { string_value (1) }
-    const body = this.begin(5, 2);
-    this.string(1, record.raw);
-    this.end(body, 2);
+    if (writesBody(this.resource, record)) {
+      // body (5): AnyValue { string_value (1) }
+      const body = this.begin(5, 2);
+      this.string(1, record.raw);
+      this.end(body, 2);
+    }
     const uid = recordUid(record);
     const attributes = record.attributes;
     let uidWritten = false;

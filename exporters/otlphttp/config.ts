@@ -1,6 +1,7 @@
 import { bool, duration, int, map, object, oneOf, optional, size, str, url, type Infer } from '../../core/config/schema';
 import { retryOnFailureField } from '../../core/retry';
 import { headerListErrors } from './headers';
+import { bodyField } from '../../core/otlp/body-field';
 
 export const otlphttpExporterConfig = {
   endpoint: optional(url({
@@ -12,6 +13,7 @@ export const otlphttpExporterConfig = {
     default: 'proto',
   }),
   compression: oneOf(['gzip', 'none'] as const, { doc: 'Request body compression.', default: 'gzip' }),
+  body: bodyField,
   compression_level: int({
     doc: 'gzip level, 1 (fastest) to 9 (smallest). Compression runs off the main thread.',
     default: 1, min: 1, max: 9,
