@@ -4,7 +4,10 @@
  * full pipeline on `workers: 2`; then the first and the full pipeline again with the backend
  * answering each request 200 ms late (what memory does while requests wait). Each row is the real
  * CLI in a fresh process (`--once`): events/s, events per CPU-second and peak RSS, and both ratios
- * to the floor (read + JSON.parse + JSON.stringify of the same lines in one process).
+ * to the floor (read + JSON.parse + JSON.stringify of the same lines in one process). The floor is
+ * measured again right before each row and the row is compared with that one: on a machine shared
+ * with other work, the load drifts within a run, and a ratio to a floor taken minutes earlier
+ * would measure the drift.
  *
  * Input: event shapes of every type in the catalogue (bench/lib/catalogue.ts). The sink
  * (bench/otlphttp-sink.ts) runs in a process of its own so its CPU is not charged; after each row
@@ -47,6 +50,15 @@ const ROWS: Row[] = [
   { name: 'full-slow', label: 'full pipeline, backend 200 ms', processors: FULL, workers: 0, delayMs: 200 },
 ];
 
+/**
+ * `m` as it would have measured against `reference` instead of `floor` (its own, taken just
+ * before it): its times scaled by the floors' ratio, so report() shows its ratio to its own floor.
+ * Peak RSS is not scaled.
+ */
+function scaled(m: Measurement, floor: Measurement, reference: Measurement): Measurement {
+  return { ...m, wallMs: m.wallMs * (reference.wallMs / floor.wallMs), cpuMs: m.cpuMs * (reference.cpuMs / floor.cpuMs) };
+}
+
 function config(row: Row, url: string): string {
   const file = path.join(dir, `speed-${row.name}.yaml`);
   const receiver = row.workers > 0 ? `, max_batches_in_flight: ${row.workers + 2}, max_batch_size: 2000` : '';
@@ -72,19 +84,23 @@ async function main(): Promise<void> {
     + `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the start\n`);
   const sink = await startSink();
   try {
-    const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
+    const floors: Measurement[] = [];
     const rows: Measurement[] = [];
     const notes: string[] = [];
     for (const row of ROWS) {
       if (only && !only.includes(row.name)) continue;
       await setDelay(sink.url, row.delayMs);
+      const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
       const m = measure(row.label, events, ['pipeline', config(row, sink.url)]);
       const got = await received(sink.url);
-      rows.push(m);
+      floors.push(floor);
+      rows.push(scaled(m, floor, floors[0]));
       notes.push(`${row.label}: ${got.count.toLocaleString('en-US')} records at the sink in ${got.requests} requests, `
         + `${(got.plainBytes / Math.max(1, got.count)).toFixed(0)} bytes per record before gzip, ${(got.wireBytes / Math.max(1, got.count)).toFixed(0)} on the wire`);
     }
-    process.stdout.write(report(floor, rows) + '\n' + notes.join('\n') + '\n');
+    const perCpu = floors.map((f) => Math.round((f.events * 1000) / f.cpuMs).toLocaleString('en-US'));
+    process.stdout.write(`floor before each row, events per CPU-second: ${perCpu.join(', ')}; the table scales each row to the first floor\n`);
+    process.stdout.write(report(floors[0], rows) + '\n' + notes.join('\n') + '\n');
     process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end\n`);
   } finally {
     sink.stop();

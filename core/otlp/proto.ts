@@ -50,11 +50,11 @@ export class OtlpProtoEncoder extends ProtoWriter {
     super();
   }
 
+  /** The request, in a buffer the caller owns (the encoder keeps no reference to it). */
   encode(records: readonly LogRecord[]): Buffer {
-    this.pos = 0;
+    this.startMessage();
     for (const [cluster, group] of byCluster(records, clusterNameOf)) this.resourceLogs(cluster, group);
-    // A copy: the scratch buffer is reused by the next call while this body may still be in flight.
-    return this.copyOut();
+    return this.takeMessage();
   }
 
   /**
@@ -64,16 +64,18 @@ export class OtlpProtoEncoder extends ProtoWriter {
    * their own that can be transferred.
    */
   encodeEach(records: readonly LogRecord[]): { bytes: Uint8Array; ends: Int32Array } {
-    this.pos = 0;
+    this.startScratch();
     const ends = new Int32Array(records.length);
     for (let i = 0; i < records.length; i++) {
       this.logRecordContent(records[i]);
       ends[i] = this.pos;
     }
-    // allocUnsafeSlow: never from Buffer's shared pool (whose memory cannot be transferred), and not zero-filled.
+    // Copied out to exactly its size, since the whole ArrayBuffer is what a transfer moves: this
+    // runs on a worker thread, and allocUnsafeSlow keeps it out of Buffer's shared pool.
     const out = Buffer.allocUnsafeSlow(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
-    return { bytes: new Uint8Array(out.buffer, 0, this.pos), ends };
+    this.endScratch();
+    return { bytes: new Uint8Array(out.buffer, 0, out.length), ends };
   }
 
   /**
@@ -82,19 +84,9 @@ export class OtlpProtoEncoder extends ProtoWriter {
    * clusterNameOf), the bytes equal `encode`'s.
    */
   assemble(parts: readonly { cluster: string | undefined; logRecord: Uint8Array }[]): Buffer {
-    this.pos = 0;
+    this.startMessage();
     for (const [cluster, group] of byCluster(parts, (p) => p.cluster)) this.resourceParts(cluster, group);
-    return this.copyOut();
-  }
-
-  /**
-   * What was written, in a Buffer of its own. Not Buffer.from(subarray): that zero-fills the new
-   * memory before copying into it, a cost per byte as large as the copy.
-   */
-  private copyOut(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    return out;
+    return this.takeMessage();
   }
 
   // ---- messages
