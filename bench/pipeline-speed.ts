@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lib/generate';
 import { generateCatalogueFile } from './lib/catalogue';
-import { measure, report, type Measurement } from './lib/measure';
+import { measure, type Measurement } from './lib/measure';
 import { received, setDelay, startSink } from './lib/sink';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -50,14 +50,18 @@ const ROWS: Row[] = [
   { name: 'full-slow', label: 'full pipeline, backend 200 ms', processors: FULL, workers: 0, delayMs: 200 },
 ];
 
-/**
- * `m` as it would have measured against `reference` instead of `floor` (its own, taken just
- * before it): its times scaled by the floors' ratio, so report() shows its ratio to its own floor.
- * Peak RSS is not scaled.
- */
-function scaled(m: Measurement, floor: Measurement, reference: Measurement): Measurement {
-  return { ...m, wallMs: m.wallMs * (reference.wallMs / floor.wallMs), cpuMs: m.cpuMs * (reference.cpuMs / floor.cpuMs) };
+/** One row: the pipeline's figures, and its ratios to the floor taken right before it. */
+function line(m: Measurement, floor: Measurement): string {
+  const perSec = (x: Measurement) => (x.events * 1000) / x.wallMs;
+  const perCpu = (x: Measurement) => (x.events * 1000) / x.cpuMs;
+  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  return [m.name.padEnd(36), n(perSec(m)).padStart(9), n(perCpu(m)).padStart(12), `${m.maxRssMb.toFixed(0)} MB`.padStart(8),
+    n(perCpu(floor)).padStart(12), `${floor.maxRssMb.toFixed(0)} MB`.padStart(9),
+    (perSec(m) / perSec(floor)).toFixed(2).padStart(10), (perCpu(m) / perCpu(floor)).toFixed(2).padStart(9)].join(' ');
 }
+
+const HEAD = ['scenario'.padEnd(36), 'events/s'.padStart(9), 'events/cpu-s'.padStart(12), 'peak RSS'.padStart(8),
+  'floor ev/cpu-s'.padStart(12), 'floor RSS'.padStart(9), 'wall/floor'.padStart(10), 'cpu/floor'.padStart(9)].join(' ');
 
 function config(row: Row, url: string): string {
   const file = path.join(dir, `speed-${row.name}.yaml`);
@@ -84,8 +88,7 @@ async function main(): Promise<void> {
     + `${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the start\n`);
   const sink = await startSink();
   try {
-    const floors: Measurement[] = [];
-    const rows: Measurement[] = [];
+    const rows: string[] = [];
     const notes: string[] = [];
     for (const row of ROWS) {
       if (only && !only.includes(row.name)) continue;
@@ -93,14 +96,11 @@ async function main(): Promise<void> {
       const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
       const m = measure(row.label, events, ['pipeline', config(row, sink.url)]);
       const got = await received(sink.url);
-      floors.push(floor);
-      rows.push(scaled(m, floor, floors[0]));
+      rows.push(line(m, floor));
       notes.push(`${row.label}: ${got.count.toLocaleString('en-US')} records at the sink in ${got.requests} requests, `
         + `${(got.plainBytes / Math.max(1, got.count)).toFixed(0)} bytes per record before gzip, ${(got.wireBytes / Math.max(1, got.count)).toFixed(0)} on the wire`);
     }
-    const perCpu = floors.map((f) => Math.round((f.events * 1000) / f.cpuMs).toLocaleString('en-US'));
-    process.stdout.write(`floor before each row, events per CPU-second: ${perCpu.join(', ')}; the table scales each row to the first floor\n`);
-    process.stdout.write(report(floors[0], rows) + '\n' + notes.join('\n') + '\n');
+    process.stdout.write([HEAD, ...rows].join('\n') + '\n' + notes.join('\n') + '\n');
     process.stdout.write(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end\n`);
   } finally {
     sink.stop();
