@@ -35,6 +35,8 @@ interface Row {
   delayMs: number;
   /** Extra otlphttp settings, YAML flow style without braces. */
   exporter?: string;
+  /** V8 flags of this row and of its floor, instead of NODE_FLAGS (what bin/teleport-otel.js runs with). */
+  flags?: string[];
 }
 
 const FULL = ['schema', 'indicators', 'ecs'];
@@ -48,6 +50,9 @@ const ROWS: Row[] = [
   { name: 'full-body-none', label: 'full pipeline, body: none', processors: FULL, workers: 0, delayMs: 0, exporter: 'body: none' },
   { name: 'bare-slow', label: 'filelog→otlphttp, backend 200 ms', processors: [], workers: 0, delayMs: 200 },
   { name: 'full-slow', label: 'full pipeline, backend 200 ms', processors: FULL, workers: 0, delayMs: 200 },
+  // What the young generation's size trades: memory against CPU (both floor and row run with it).
+  { name: 'bare-ss16', label: 'filelog→otlphttp, semi-space 16 MB', processors: [], workers: 0, delayMs: 0, flags: ['--max-semi-space-size=16'] },
+  { name: 'full-ss16', label: 'full pipeline, semi-space 16 MB', processors: FULL, workers: 0, delayMs: 0, flags: ['--max-semi-space-size=16'] },
 ];
 
 /** One row: the pipeline's figures, and its ratios to the floor taken right before it. */
@@ -93,8 +98,8 @@ async function main(): Promise<void> {
     for (const row of ROWS) {
       if (only && !only.includes(row.name)) continue;
       await setDelay(sink.url, row.delayMs);
-      const floor = measure('floor (read+parse+stringify)', events, ['floor', input]);
-      const m = measure(row.label, events, ['pipeline', config(row, sink.url)]);
+      const floor = measure('floor (read+parse+stringify)', events, ['floor', input], undefined, row.flags);
+      const m = measure(row.label, events, ['pipeline', config(row, sink.url)], undefined, row.flags);
       const got = await received(sink.url);
       rows.push(line(m, floor));
       notes.push(`${row.label}: ${got.count.toLocaleString('en-US')} records at the sink in ${got.requests} requests, `
