@@ -53,6 +53,11 @@ export class ProtoWriter {
     this.pos = 0;
   }
 
+  /** Bytes a length prefix of a message as large as the last one takes: a guess for the outer messages. */
+  protected outerLengthBytes(): number {
+    return varintSize(this.lastSize);
+  }
+
   /** The message written since startMessage, handed over: the writer keeps no reference to it. */
   protected takeMessage(): Buffer {
     const out = this.buf.subarray(0, this.pos);

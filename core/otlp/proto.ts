@@ -94,6 +94,8 @@ export class OtlpProtoEncoder extends ProtoWriter {
   /** Start of the current ResourceLogs and ScopeLogs contents, for endResource. */
   private rlStart = 0;
   private slStart = 0;
+  /** Bytes reserved for the ResourceLogs and ScopeLogs lengths being written. */
+  private outerReserved = 4;
 
   private resourceLogs(cluster: string | undefined, records: readonly LogRecord[]): void {
     this.beginResource(cluster);
@@ -121,7 +123,10 @@ export class OtlpProtoEncoder extends ProtoWriter {
 
   /** ResourceLogs up to its ScopeLogs' first log record. */
   private beginResource(cluster: string | undefined): void {
-    this.rlStart = this.begin(1, 4);
+    // The outer lengths are reserved at the size the last request's needed: most requests are of
+    // a size, so the whole request is not moved to fit its lengths (as a fixed guess would).
+    this.outerReserved = Math.max(1, this.outerLengthBytes());
+    this.rlStart = this.begin(1, this.outerReserved);
     const res = this.begin(1, 2);
     const base = this.resource.attributes;
     let clusterWritten = cluster === undefined;
@@ -132,7 +137,7 @@ export class OtlpProtoEncoder extends ProtoWriter {
     }
     if (!clusterWritten) this.keyValue(1, CLUSTER_KEY, cluster!);
     this.end(res, 2);
-    this.slStart = this.begin(2, 4);
+    this.slStart = this.begin(2, this.outerReserved);
     const scope = this.begin(1, 1);
     this.string(1, this.resource.scopeName);
     if (this.resource.scopeVersion !== '') this.string(2, this.resource.scopeVersion);
@@ -140,8 +145,8 @@ export class OtlpProtoEncoder extends ProtoWriter {
   }
 
   private endResource(): void {
-    this.end(this.slStart, 4);
-    this.end(this.rlStart, 4);
+    this.end(this.slStart, this.outerReserved);
+    this.end(this.rlStart, this.outerReserved);
   }
 
   /** A LogRecord message's content, without its tag and length. */
