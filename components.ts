@@ -13,6 +13,8 @@ import { fileExporterFactory } from './exporters/file/factory';
 import { schemaProcessorFactory } from './processors/schema/factory';
 import { indicatorsProcessorFactory } from './processors/indicators/factory';
 import { ecsProcessorFactory } from './processors/ecs/factory';
+import { filterProcessorFactory } from './processors/filter/factory';
+import { redactProcessorFactory } from './processors/redact/factory';
 import { pantherExporterFactory } from './exporters/panther/factory';
 import { otlphttpExporterFactory } from './exporters/otlphttp/factory';
 
@@ -26,6 +28,8 @@ export const registry = new Registry({ module: __filename, name: 'registry' }, [
   schemaProcessorFactory,
   indicatorsProcessorFactory,
   ecsProcessorFactory,
+  filterProcessorFactory,
+  redactProcessorFactory,
   // exporters
   debugExporterFactory,
   fileExporterFactory,

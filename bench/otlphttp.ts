@@ -10,11 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generateFile, repoRoot } from './lib/generate';
 import { measure, NODE_FLAGS, report, type Measurement } from './lib/measure';
-import { received as counts, startSink } from './lib/sink';
-
-async function received(url: string): Promise<number> {
-  return (await counts(url)).count;
-}
+import { startSink } from './lib/otlp-sink';
 
 const events = Number(process.argv[2] ?? 1_000_000);
 const dir = path.join(repoRoot(), 'bench', 'out');
@@ -73,7 +69,7 @@ async function main(): Promise<void> {
     ];
     for (const [name, label, processors, workers] of scenarios) {
       const m = measure(label, events, ['pipeline', pipelineConfig(name, sink.url, processors, workers)]);
-      const got = await received(sink.url);
+      const got = await sink.received();
       const dead = deadLettered(name);
       rows.push(m);
       notes.push(`${label}: ${got.toLocaleString('en-US')} records at the sink, ${dead.toLocaleString('en-US')} dead-lettered, ${(events - got - dead).toLocaleString('en-US')} missing`);
@@ -86,7 +82,7 @@ async function main(): Promise<void> {
     const peerRows: Measurement[] = [];
     for (const [label, modes] of peers) {
       const sdk = sdkPath(sink.url, label, modes);
-      const got = await received(sink.url);
+      const got = await sink.received();
       rows.push(sdk);
       peerRows.push(sdk);
       notes.push(`${sdk.name}: emitted ${sdk.emitted.toLocaleString('en-US')}, ${got.toLocaleString('en-US')} at the sink, ${(sdk.emitted - got).toLocaleString('en-US')} dropped (${(((sdk.emitted - got) / sdk.emitted) * 100).toFixed(1)}%)`);

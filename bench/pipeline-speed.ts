@@ -19,7 +19,7 @@ import path from 'node:path';
 import { repoRoot } from './lib/generate';
 import { generateCatalogueFile } from './lib/catalogue';
 import { measure, type Measurement } from './lib/measure';
-import { received, setDelay, startSink } from './lib/sink';
+import { startSink } from './lib/otlp-sink';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
@@ -97,10 +97,10 @@ async function main(): Promise<void> {
     const notes: string[] = [];
     for (const row of ROWS) {
       if (only && !only.includes(row.name)) continue;
-      await setDelay(sink.url, row.delayMs);
+      await sink.setDelay(row.delayMs);
       const floor = measure('floor (read+parse+stringify)', events, ['floor', input], undefined, row.flags);
       const m = measure(row.label, events, ['pipeline', config(row, sink.url)], undefined, row.flags);
-      const got = await received(sink.url);
+      const got = await sink.counts();
       rows.push(line(m, floor));
       notes.push(`${row.label}: ${got.count.toLocaleString('en-US')} records at the sink in ${got.requests} requests, `
         + `${(got.plainBytes / Math.max(1, got.count)).toFixed(0)} bytes per record before gzip, ${(got.wireBytes / Math.max(1, got.count)).toFixed(0)} on the wire`);

@@ -25,6 +25,11 @@ export interface CreateContext {
    * receivers' drain would wait for it. Absent where no service runs the component.
    */
   readonly stopping?: AbortSignal;
+  /**
+   * Set by `teleport-otel replay`: the run feeds records again into outputs that earlier runs
+   * wrote, so an exporter must keep what they hold (a file exporter appends even without `append`).
+   */
+  readonly replay?: boolean;
 }
 
 export interface Lifecycle {
@@ -68,10 +73,17 @@ export interface Receiver {
   progress?(): string;
 }
 
-/** What a processor returns: records that go on, and those that go to the dead letter. */
+/**
+ * What a processor returns: records that go on, those that go to the dead letter, and how many it
+ * filtered out on purpose (dropped by a rule). A filtered record is handled: its checkpoint moves
+ * like an exported one's. Every input record is in exactly one of the three; the core counts a
+ * record missing from all three as filtered too, and logs that as a bug of the processor.
+ */
 export interface ProcessResult {
   records: LogRecord[];
   failed: RecordFailure[];
+  /** Records dropped on purpose (neither returned nor failed); absent means 0. */
+  filtered?: number;
 }
 
 /**
@@ -83,6 +95,13 @@ export interface Processor extends Lifecycle {
   /** True when `process` writes to records; fan-out then hands this pipeline private copies. */
   readonly mutates: boolean;
   process(records: LogRecord[]): ProcessResult | Promise<ProcessResult>;
+  /**
+   * For a processor that rewrites what a record carries (redaction): what the dead letter may hold
+   * of a record refused before this processor ran on it (by decoding, an earlier processor, or this
+   * one throwing). Returns the line and reason to write instead of the record's; called on the
+   * thread that writes the dead letter, with no ordering guarantee between calls.
+   */
+  deadLetterView?(record: LogRecord, reason: string): { raw: string; reason: string };
 }
 
 /**

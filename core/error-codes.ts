@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   schema_violation: 'A field is missing or has a value the schema cannot coerce; the reason names the field.',
   export_rejected: 'The backend refused the records permanently (e.g. HTTP 400); they are dead-lettered.',
   export_unavailable: 'The backend or destination is unavailable for now (network error, 429, 5xx, disk); retried with backoff.',
+  endpoint_refused: 'The OTLP endpoint refused a request for a reason no record caused (401, 403, 404, 405, 407, 415, a redirect, a TLS or DNS failure): retried with backoff, nothing acknowledged or dead-lettered, the exporter reported failing on /healthz until a request succeeds; fix the endpoint or credentials.',
+  output_unwritable: 'An output file or directory cannot be created or written (EACCES, EROFS, ENOSPC...): retried with backoff, nothing acknowledged or dead-lettered, the exporter reported failing on /healthz; the message names the config key.',
   queue_full: 'A bounded queue is full; the pipeline applies backpressure instead of dropping.',
   shutdown: 'The process is shutting down and the operation was not completed; nothing was acknowledged.',
   worker_failed: 'A pipeline worker thread died or failed a batch; the batch is not acknowledged, so it is read again.',

@@ -27,6 +27,15 @@ export class RetryableError extends PipelineError {
   readonly retryAfterMs?: number;
 }
 
+/**
+ * A refusal that no record caused: the destination itself is wrong or unusable (credentials or
+ * endpoint refused, TLS or DNS failure, a directory that cannot be created or written, a full
+ * disk). Retried like any `RetryableError`, never charged to the records (no dead letter), and
+ * reported: the exporter is `failing` on /healthz until it works again, and under `--once` the run
+ * ends with exit 1 once it has failed for `TELEPORT_OTEL_ONCE_FAILING_TIMEOUT_MS`.
+ */
+export class DestinationError extends RetryableError {}
+
 export class PermanentError extends PipelineError {
   readonly retryable = false;
 }

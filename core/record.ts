@@ -2,9 +2,11 @@
  * The record model shared by every component.
  *
  * Ownership: a receiver creates records and never touches them again once handed to `consume`.
- * `raw` and `event` are read-only for everybody after decoding (exporters use `raw` as the
- * lossless body); processors write only to `panther` and `attributes`, which the fan-out gives
- * each mutating pipeline a private copy of.
+ * Processors write to `panther` and `attributes`, which the fan-out gives each mutating pipeline a
+ * private copy of. `raw` and `event` are read-only after decoding, except for a processor whose job
+ * is to rewrite the event (redaction): it replaces both (new objects, never edited in place, since
+ * other pipelines share the originals), and every later stage, exporter and dead letter sees the
+ * replacement.
  */
 
 import type { EventTime } from './time';
@@ -31,8 +33,8 @@ export type AttributeValue =
 export type Attributes = Record<string, AttributeValue>;
 
 export interface LogRecord {
-  /** The line or message exactly as read (UTF-8 decoded). */
-  readonly raw: string;
+  /** The line or message exactly as read (UTF-8 decoded), or as a rewriting processor replaced it. */
+  raw: string;
   /** Where it came from. */
   readonly position: SourcePosition;
   /** When the receiver read it, in nanoseconds since the epoch. */

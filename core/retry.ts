@@ -25,7 +25,7 @@ export const retryOnFailureField = object(
       default: '0',
     }),
   },
-  { doc: 'Retries of retryable failures (network errors, 429, 502, 503, 504).' },
+  { doc: 'Retries of retryable failures (network errors, 429, 502, 503, 504), and of refusals no record caused (wrong credentials or endpoint, an unwritable output), which are never dead-lettered.' },
 );
 
 export function retryPolicyFrom(c: { initial_interval: number; max_interval: number; max_elapsed_time: number }): RetryPolicy {

@@ -116,7 +116,7 @@ service:
     assert.equal(missing.stderr, '/nonexistent/p.yaml: cannot read the config: ENOENT\n');
     const unknown = cli(['frobnicate']);
     assert.equal(unknown.status, 1);
-    assert.equal(unknown.stderr, 'unknown command "frobnicate" (known: run, validate); see teleport-otel --help\n');
+    assert.equal(unknown.stderr, 'unknown command "frobnicate" (known: run, validate, replay); see teleport-otel --help\n');
     const flag = cli(['run', '--bogus']);
     assert.equal(flag.status, 1);
     assert.match(flag.stderr, /^run: Unknown option '--bogus'.*see teleport-otel run --help\n$/);

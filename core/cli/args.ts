@@ -9,6 +9,7 @@ Turns Teleport audit events into OpenTelemetry log records and Panther-format re
 Commands:
   run        Run the pipelines until stopped (SIGINT/SIGTERM), or until inputs are drained with --once
   validate   Check the config and exit: 0 when valid, 1 with one line per error
+  replay     Feed dead-lettered records through their pipeline again (--from dead-letter.jsonl)
 
 Run 'teleport-otel <command> --help' for the command's options.
 `;
@@ -24,7 +25,27 @@ Runs every pipeline of the config. Exporters start first, receivers last. SIGINT
 in-flight batches (up to the shutdown timeout); a second signal exits at once.
 
 Options:
-${COMMON}      --once              exit 0 once every finite input is read and acknowledged (backfills)
+${COMMON}      --once              exit 0 once every finite input is read and acknowledged (backfills); exit 1
+                          when an exporter's endpoint, credentials or output directory keep failing
+                          (env TELEPORT_OTEL_ONCE_FAILING_TIMEOUT_MS, default 60000)
+      --log-level <level> debug, info, warn or error (env TELEPORT_OTEL_LOG_LEVEL; default info)
+      --metrics-port <n>  serve /metrics and /healthz on this port; 0 = off (env TELEPORT_OTEL_METRICS_PORT)
+      --data-dir <dir>    checkpoints and queues (env TELEPORT_OTEL_DATA_DIR; default ./data)
+      --no-progress       no progress line on a terminal
+`,
+  replay: `Usage: teleport-otel replay -c pipeline.yaml --from dead-letter.jsonl [--pipeline NAME] [options]
+
+Feeds the records of a dead-letter file (what a \`file\` exporter wrote as a pipeline's dead_letter)
+through a pipeline again, from their original lines: each to the pipeline that dead-lettered it
+(or --pipeline), through its processors, and to the exporter that refused it (or to every exporter
+of the pipeline when it was refused before them). What is refused again goes to the pipeline's
+dead letter again. Exits 0 once every record is delivered or dead-lettered again; 1 as \`run --once\`
+does. Only the file as it was at the start is read, so it may be the pipeline's own dead letter;
+moving it aside first keeps what is refused again apart.
+
+Options:
+${COMMON}      --from <file>       the dead-letter file to replay (OTLP/JSON lines)
+      --pipeline <id>     replay every record through this pipeline instead (e.g. logs/teleport)
       --log-level <level> debug, info, warn or error (env TELEPORT_OTEL_LOG_LEVEL; default info)
       --metrics-port <n>  serve /metrics and /healthz on this port; 0 = off (env TELEPORT_OTEL_METRICS_PORT)
       --data-dir <dir>    checkpoints and queues (env TELEPORT_OTEL_DATA_DIR; default ./data)
@@ -40,7 +61,7 @@ ${COMMON}`,
 };
 
 export interface CliArgs {
-  command: 'run' | 'validate' | 'help';
+  command: 'run' | 'validate' | 'replay' | 'help';
   help: boolean;
   config?: string;
   once: boolean;
@@ -48,6 +69,9 @@ export interface CliArgs {
   metricsPort?: number;
   dataDir?: string;
   progress: boolean;
+  /** replay: the dead-letter file, and the pipeline that overrides the recorded ones. */
+  from?: string;
+  pipeline?: string;
 }
 
 export function parseCli(argv: string[]): CliArgs {
@@ -55,8 +79,8 @@ export function parseCli(argv: string[]): CliArgs {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     return { command: 'help', help: true, once: false, progress: false };
   }
-  if (command !== 'run' && command !== 'validate') {
-    throw new UserError([`unknown command "${command}" (known: run, validate); see teleport-otel --help`]);
+  if (command !== 'run' && command !== 'validate' && command !== 'replay') {
+    throw new UserError([`unknown command "${command}" (known: run, validate, replay); see teleport-otel --help`]);
   }
   let parsed;
   try {
@@ -72,6 +96,8 @@ export function parseCli(argv: string[]): CliArgs {
         'metrics-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'no-progress': { type: 'boolean' },
+        from: { type: 'string' },
+        pipeline: { type: 'string' },
       },
     });
   } catch (err) {
@@ -81,6 +107,11 @@ export function parseCli(argv: string[]): CliArgs {
   if (command === 'validate' && (v.once || v['metrics-port'] || v['data-dir'])) {
     throw new UserError(['validate: takes only -c/--config; see teleport-otel validate --help']);
   }
+  if (command !== 'replay' && (v.from !== undefined || v.pipeline !== undefined)) {
+    throw new UserError([`${command}: --from and --pipeline are options of replay; see teleport-otel ${command} --help`]);
+  }
+  if (command === 'replay' && v.once) throw new UserError(['replay: always ends once the file is replayed; drop --once']);
+  if (command === 'replay' && !v.help && v.from === undefined) throw new UserError(['replay: --from <dead-letter file> is required; see teleport-otel replay --help']);
   const port = v['metrics-port'];
   if (port !== undefined && !/^\d+$/.test(port)) throw new UserError([`--metrics-port: must be a port number, got "${port}"`]);
   return {
@@ -92,5 +123,7 @@ export function parseCli(argv: string[]): CliArgs {
     metricsPort: port === undefined ? undefined : Number(port),
     dataDir: v['data-dir'],
     progress: !(v['no-progress'] ?? false),
+    from: v.from,
+    pipeline: v.pipeline,
   };
 }

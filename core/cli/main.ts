@@ -9,6 +9,7 @@ import { UserError } from '../errors';
 import { setMaxNestingDepth } from '../nesting';
 import { parseCli, USAGE, COMMAND_USAGE } from './args';
 import { runService } from './run';
+import { replayConfig } from '../replay/replay';
 
 /** `registry` is the distribution's components (components.ts), or a test's with test-only ones. */
 export async function main(argv: string[], registry: Registry): Promise<number> {
@@ -29,6 +30,10 @@ export async function main(argv: string[], registry: Registry): Promise<number> 
       const n = config.pipelines.length;
       process.stdout.write(`${settings.config}: valid (${n} pipeline${n === 1 ? '' : 's'})\n`);
       return 0;
+    }
+    if (args.command === 'replay') {
+      const replay = await replayConfig(config, args.from!, args.pipeline);
+      return await runService(replay, settings, { once: true, progress: args.progress, registry, replay: true });
     }
     return await runService(config, settings, { once: args.once, progress: args.progress, registry });
   } catch (err) {

@@ -22,8 +22,9 @@ export function startProgress(service: Service, started: number): { stop(): void
 export function summaryLine(service: Service, elapsedMs: number): string {
   const parts = service.pipelines.map((p) => {
     const s = p.stats;
+    const filtered = s.filtered > 0 ? `, filtered ${s.filtered}` : '';
     const dropped = s.dropped > 0 ? `, dropped ${s.dropped} (no dead_letter)` : '';
-    return `${p.id}: read ${s.read}, exported ${s.exported}, dead-lettered ${s.deadLettered}${dropped}`;
+    return `${p.id}: read ${s.read}, exported ${s.exported}${filtered}, dead-lettered ${s.deadLettered}${dropped}`;
   });
   return `teleport-otel: summary after ${(elapsedMs / 1000).toFixed(1)}s: ${parts.join('; ')}`;
 }

@@ -13,12 +13,17 @@ export interface RunOptions {
   progress: boolean;
   /** The registry `config` was loaded with. */
   registry: Registry;
+  /** `teleport-otel replay`: exporters keep what their outputs hold (CreateContext.replay). */
+  replay?: boolean;
 }
 
 export async function runService(config: ServiceConfig, settings: ProcessSettings, options: RunOptions): Promise<number> {
   const logger = createLogger({ level: settings.logLevel });
   for (const w of config.warnings) logger.warn(w);
-  const service = new Service(config, { logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, registry: options.registry });
+  const service = new Service(config, {
+    logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, registry: options.registry,
+    onceFailingTimeoutMs: settings.onceFailingTimeout, replay: options.replay,
+  });
   if (options.once) {
     const endless = service.endlessReceivers();
     if (endless.length > 0) throw new UserError([`--once: receivers ${endless.join(', ')} have no end; run without --once`]);
@@ -33,6 +38,10 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
   const stopSignal = waitForSignal(logger);
   const progress = options.progress && process.stderr.isTTY ? startProgress(service, started) : undefined;
   let code = 0;
+  // An exporter that kept failing (--once): its batches are still retrying, so they are abandoned
+  // at once at shutdown (unacknowledged, read again next run) rather than after the drain timeout.
+  let abandon = false;
+  const exporterFailed = service.failed().catch((err: unknown) => { abandon = true; throw err; });
   try {
     await service.start();
     logger.info(`started ${config.pipelines.length} pipeline(s)${options.once ? '; exiting when inputs are drained' : ''}`);
@@ -41,6 +50,7 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
     const outcome = await Promise.race([
       options.once ? service.drained().then(() => 'drained' as const) : new Promise<never>(() => undefined),
       stopSignal.promise,
+      exporterFailed,
     ]).finally(() => clearInterval(keepAlive));
     // A signal is how a daemon normally stops (exit 0); with --once it means the backfill did not finish.
     if (outcome !== 'drained' && options.once) code = 128 + (outcome === 'SIGINT' ? 2 : 15);
@@ -49,7 +59,7 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
     code = 1;
   } finally {
     progress?.stop();
-    await service.shutdown(settings.shutdownTimeout);
+    await service.shutdown(abandon ? 0 : settings.shutdownTimeout);
     stopSignal.dispose();
     await server?.close();
   }

@@ -23,6 +23,12 @@ export const settingsSchema = {
     default: 10_000,
     env: 'TELEPORT_OTEL_SHUTDOWN_TIMEOUT_MS',
   },
+  onceFailingTimeout: {
+    doc: 'With --once: milliseconds an exporter may keep failing for a reason no record caused (endpoint or credentials refused, TLS/DNS failure, unwritable output) before the run ends with exit 1, nothing acknowledged.',
+    format: 'nat',
+    default: 60_000,
+    env: 'TELEPORT_OTEL_ONCE_FAILING_TIMEOUT_MS',
+  },
   maxNestingDepth: {
     doc: 'Deepest nesting of a JSON value kept as structure; deeper values are kept as their JSON text (a string), so no component walks deeper.',
     format: 'nat',
@@ -45,6 +51,7 @@ export interface ProcessSettings {
   metricsHost: string;
   dataDir: string;
   shutdownTimeout: number;
+  onceFailingTimeout: number;
   maxNestingDepth: number;
 }
 

@@ -4,11 +4,12 @@
  * until shutdown aborts. Returns the records the exporter rejected permanently.
  */
 import type { Exporter } from '../component';
-import { RetryableError, PermanentError, errorMessage } from '../errors';
+import { DestinationError, RetryableError, PermanentError, errorMessage } from '../errors';
 import type { LogRecord, RecordFailure } from '../record';
 import { backoffDelay, sleep, type RetryPolicy } from '../retry';
 import type { Logger } from '../telemetry/logger';
 import type { ComponentTelemetry } from '../telemetry/metrics';
+import type { DestinationHealth } from './destination-health';
 
 export interface ExporterHandle {
   readonly id: string;
@@ -16,6 +17,8 @@ export interface ExporterHandle {
   readonly retry: RetryPolicy;
   readonly telemetry: ComponentTelemetry;
   readonly logger: Logger;
+  /** Health and `--once` bound of refusals no record caused (DestinationError). */
+  readonly destination: DestinationHealth;
 }
 
 export async function deliver(target: ExporterHandle, records: readonly LogRecord[], signal: AbortSignal): Promise<RecordFailure[]> {
@@ -24,10 +27,12 @@ export async function deliver(target: ExporterHandle, records: readonly LogRecor
   for (let attempt = 1; ; attempt++) {
     const result = await exportOnce(target, records);
     if (result.kind === 'success') {
+      target.destination.reached();
       target.telemetry.exported(records.length);
       return [];
     }
     if (result.kind === 'rejected') {
+      target.destination.reached();
       target.telemetry.failed(result.failed.length);
       target.telemetry.exported(records.length - result.failed.length);
       return result.failed;
@@ -39,7 +44,9 @@ export async function deliver(target: ExporterHandle, records: readonly LogRecor
       throw new RetryableError('export_unavailable', `${target.id}: gave up after ${attempt} attempts in ${Math.round(elapsed / 1000)}s: ${errorMessage(cause)}`, { cause });
     }
     const delay = backoffDelay(target.retry, attempt, result.retryAfterMs);
-    target.logger.rateLimited('retry', 'warn', `export of ${records.length} records failed (attempt ${attempt}), retrying in ${delay}ms: ${errorMessage(cause)}`);
+    // A refusal no record caused is retried like an outage, but said loudly (health, error line).
+    if (cause instanceof DestinationError) target.destination.refused(cause, delay);
+    else target.logger.rateLimited('retry', 'warn', `export of ${records.length} records failed (attempt ${attempt}), retrying in ${delay}ms: ${errorMessage(cause)}`);
     if (!(await sleep(delay, signal))) {
       throw new RetryableError('shutdown', `${target.id}: shutting down while retrying: ${errorMessage(cause)}`, { cause });
     }

@@ -8,7 +8,7 @@ import type { Logger } from '../telemetry/logger';
 import type { ComponentTelemetry, Telemetry } from '../telemetry/metrics';
 import { toDeadLetterRecord } from './dead-letter';
 import { deliver, type ExporterHandle } from './deliver';
-import { runProcessor } from './run-processor';
+import { filteredBy, runProcessor } from './run-processor';
 import type { WorkerPool } from './workers/worker-pool';
 import { applyWorkerResult } from './workers/apply-result';
 
@@ -25,10 +25,19 @@ export interface PipelineStats {
   deadLettered: number;
   /** Refused records that had no dead letter to go to (logged and counted, see README). */
   dropped: number;
+  /** Records a processor dropped on purpose (filter rules): handled, not exported. */
+  filtered: number;
 }
 
 export class Pipeline {
-  readonly stats: PipelineStats = { read: 0, exported: 0, deadLettered: 0, dropped: 0 };
+  readonly stats: PipelineStats = { read: 0, exported: 0, deadLettered: 0, dropped: 0, filtered: 0 };
+  /**
+   * How many processors a refused record went through before it was refused (0: refused before
+   * the first), for the processors' dead-letter views; absent: it went through all of them.
+   */
+  private readonly refusedAt = new WeakMap<RecordFailure, number>();
+  /** Processors that say what a dead letter may hold (redaction), by position. */
+  private readonly viewers: { index: number; handle: ProcessorHandle }[];
   readonly mutates: boolean;
 
   constructor(
@@ -44,6 +53,7 @@ export class Pipeline {
   ) {
     // Results from workers are written onto the records.
     this.mutates = workers !== undefined || processors.some((p) => p.processor.mutates);
+    this.viewers = processors.flatMap((handle, index) => (handle.processor.deadLetterView ? [{ index, handle }] : []));
   }
 
   /**
@@ -53,6 +63,7 @@ export class Pipeline {
   async consume(records: LogRecord[], refused: RecordFailure[] = []): Promise<void> {
     this.stats.read += records.length + refused.length;
     const failures = [...refused];
+    for (const f of refused) this.refusedAt.set(f, 0);
     const current = this.workers === undefined
       ? await this.process(records, failures)
       : await this.processOnWorkers(this.workers, records, failures);
@@ -61,25 +72,47 @@ export class Pipeline {
 
   private async process(records: LogRecord[], failures: RecordFailure[]): Promise<LogRecord[]> {
     let current = records;
-    for (const handle of this.processors) {
+    for (let i = 0; i < this.processors.length; i++) {
+      const handle = this.processors[i];
       const result = await runProcessor(handle, current);
-      handle.telemetry.accepted(result.records.length);
-      handle.telemetry.refused(result.failed.length);
-      for (const f of result.failed) failures.push(f);
+      const { filtered, undeclared } = filteredBy(current.length, result);
+      this.counted(handle, result.records.length, result.failed.length, filtered, undeclared);
+      for (const f of result.failed) {
+        failures.push(f);
+        this.refusedAt.set(f, i);
+      }
       current = result.records;
     }
     return current;
   }
 
+  /** A processor's counters, and the pipeline's count of what its filters dropped. */
+  private counted(handle: ProcessorHandle, accepted: number, refused: number, filtered: number, undeclared: number): void {
+    handle.telemetry.accepted(accepted);
+    handle.telemetry.refused(refused);
+    handle.telemetry.filtered(filtered);
+    this.stats.filtered += filtered;
+    if (undeclared > 0) {
+      this.logger.rateLimited(`undeclared-drop-${handle.id}`, 'error',
+        `processor ${handle.id} returned ${undeclared} records neither passed on, failed nor declared filtered (a bug); they are counted as filtered`);
+    }
+  }
+
   private async processOnWorkers(pool: WorkerPool, records: LogRecord[], failures: RecordFailure[]): Promise<LogRecord[]> {
     const work: LogRecord[] = [];
     for (const r of records) {
-      if (r.refusal) failures.push({ record: r, ...r.refusal });
-      else work.push(r);
+      if (r.refusal) {
+        const f = { record: r, ...r.refusal };
+        failures.push(f);
+        this.refusedAt.set(f, 0);
+      } else work.push(r);
     }
     if (work.length === 0) return work;
     const result = await pool.run(work);
-    return applyWorkerResult(work, result, this.processors, failures);
+    return applyWorkerResult(work, result, this.processors, failures, {
+      counted: (handle, accepted, refused, filtered, undeclared) => this.counted(handle, accepted, refused, filtered, undeclared),
+      refusedAt: (f, stage) => this.refusedAt.set(f, stage),
+    });
   }
 
   private async export(current: LogRecord[], failures: RecordFailure[]): Promise<void> {
@@ -98,7 +131,7 @@ export class Pipeline {
         `${failures.length} records refused and no dead_letter configured; first: ${f.component}: ${f.reason}`);
       return;
     }
-    const letters = failures.map((f) => toDeadLetterRecord(f, this.id));
+    const letters = failures.map((f) => toDeadLetterRecord(this.viewedByProcessors(f), this.id));
     const results = await Promise.all(this.deadLetters.map((d) => deliver(d, letters, this.signal)));
     const lost = uniqueByRecord(results.flat());
     if (lost.length > 0) {
@@ -107,6 +140,23 @@ export class Pipeline {
     }
     this.stats.deadLettered += failures.length;
     this.telemetry.deadLettered.labels(this.id).inc(failures.length);
+  }
+
+  /**
+   * What the dead letter may hold of a refused record: processors that rewrite records
+   * (redaction) and had not run on it yet rewrite its line and reason now, in pipeline order.
+   * The record itself is left as it is (other pipelines may share it).
+   */
+  private viewedByProcessors(failure: RecordFailure): RecordFailure {
+    const from = this.refusedAt.get(failure) ?? this.processors.length;
+    let view: RecordFailure | undefined;
+    for (const { index, handle } of this.viewers) {
+      if (index < from) continue;
+      const current = view ?? failure;
+      const seen = handle.processor.deadLetterView!(current.record, current.reason);
+      view = { ...current, record: { ...current.record, raw: seen.raw }, reason: seen.reason };
+    }
+    return view ?? failure;
   }
 }
 

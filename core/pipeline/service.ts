@@ -12,6 +12,7 @@ import { maxNestingDepth } from '../nesting';
 import { Fanout } from './fanout';
 import { Pipeline, type ProcessorHandle } from './pipeline';
 import type { ExporterHandle } from './deliver';
+import { DestinationHealth } from './destination-health';
 import type { Registry } from '../registry-types';
 import { WorkerPool } from './workers/worker-pool';
 import { parsedYamlDocuments } from '../yaml-file';
@@ -25,7 +26,16 @@ export interface ServiceOptions {
   readonly registry: Registry;
   /** Log level of worker threads. */
   readonly logLevel?: LogLevel;
+  /**
+   * With `once`: how long an exporter's destination may keep refusing (DestinationError) before
+   * the run fails (`failed()` rejects). Default 60 s.
+   */
+  readonly onceFailingTimeoutMs?: number;
+  /** `teleport-otel replay` (see CreateContext.replay). */
+  readonly replay?: boolean;
 }
+
+export const DEFAULT_ONCE_FAILING_TIMEOUT_MS = 60_000;
 
 export class Service {
   readonly telemetry: Telemetry;
@@ -38,12 +48,16 @@ export class Service {
   /** Fired when shutdown begins (see CreateContext.stopping). */
   private readonly stopping = new AbortController();
   private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
+  private failRun: (error: Error) => void = () => undefined;
+  private readonly fatal: Promise<never>;
 
   constructor(private readonly config: ServiceConfig, private readonly options: ServiceOptions) {
     this.telemetry = options.telemetry ?? new Telemetry();
     // Every batch retrying an exporter sleeps on this signal: a Kafka receiver alone has
     // partitions × max_batches_in_flight of them, well past Node's leak warning at 10.
     setMaxListeners(0, this.abort.signal, this.stopping.signal);
+    this.fatal = new Promise<never>((_, reject) => { this.failRun = reject; });
+    this.fatal.catch(() => undefined);
     for (const [id, c] of config.exporters) this.exporters.set(id, this.createExporter(id, c));
     for (const p of config.pipelines) this.pipelines.push(this.createPipeline(p));
     for (const [id, c] of config.receivers) {
@@ -86,6 +100,14 @@ export class Service {
     await Promise.all([...this.receivers.values()].map((r) => r.drained?.()));
   }
 
+  /**
+   * Rejects when the run cannot succeed and must end (exit 1): under `--once`, an exporter whose
+   * destination refused for longer than `onceFailingTimeoutMs`. Never resolves.
+   */
+  failed(): Promise<never> {
+    return this.fatal;
+  }
+
   /** Receivers with no end, which `--once` cannot wait for. */
   endlessReceivers(): string[] {
     return [...this.receivers].filter(([, r]) => r.drained === undefined).map(([id]) => id);
@@ -110,7 +132,10 @@ export class Service {
       this.abort.abort();
       await Promise.allSettled(this.pools.map((pool) => pool.stop()));
       for (const p of this.processors) await settle(p.processor.shutdown(), this.options.logger, p.id);
-      for (const [id, e] of this.exporters) await settle(e.exporter.shutdown(), this.options.logger, id);
+      for (const [id, e] of this.exporters) {
+        e.destination.dispose();
+        await settle(e.exporter.shutdown(), this.options.logger, id);
+      }
     } finally {
       clearTimeout(timer);
       this.state = 'stopped';
@@ -120,7 +145,11 @@ export class Service {
   private createExporter(id: string, c: ComponentConfig): ExporterHandle {
     const ctx = this.context('exporter', id);
     const exporter = (c.factory as ExporterFactory).create(c.config as never, ctx) ;
-    return { id, exporter, retry: exporter.retryPolicy ?? DEFAULT_RETRY, telemetry: ctx.telemetry, logger: ctx.logger };
+    const giveUp = this.options.once
+      ? { afterMs: this.options.onceFailingTimeoutMs ?? DEFAULT_ONCE_FAILING_TIMEOUT_MS, fail: (error: Error) => this.failRun(error) }
+      : undefined;
+    const destination = new DestinationHealth(id, ctx.telemetry.health, ctx.logger, giveUp);
+    return { id, exporter, retry: exporter.retryPolicy ?? DEFAULT_RETRY, telemetry: ctx.telemetry, logger: ctx.logger, destination };
   }
 
   private createPipeline(p: ServiceConfig['pipelines'][number]): Pipeline {
@@ -166,6 +195,7 @@ export class Service {
       telemetry: this.telemetry.forComponent(kind, id),
       dataDir: this.options.dataDir,
       stopping: this.stopping.signal,
+      replay: this.options.replay,
     };
   }
 }

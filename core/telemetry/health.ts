@@ -32,11 +32,11 @@ export class HealthBoard {
     };
   }
 
-  /** The worst status, and the components that are not ok. */
+  /** The worst status, and the components that are not ok, by id. */
   snapshot(): { status: HealthStatus; components: Record<string, ComponentHealth> } {
     let status: HealthStatus = 'ok';
     const components: Record<string, ComponentHealth> = {};
-    for (const [id, h] of this.byComponent) {
+    for (const [id, h] of [...this.byComponent].sort(([a], [b]) => (a < b ? -1 : 1))) {
       components[id] = h;
       if (RANK[h.status] > RANK[status]) status = h.status;
     }

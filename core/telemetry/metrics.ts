@@ -14,6 +14,8 @@ export interface ComponentTelemetry {
   refused(n: number): void;
   /** Records an exporter delivered durably. */
   exported(n: number): void;
+  /** Records a processor dropped on purpose (filter rules): handled, neither exported nor dead-lettered. */
+  filtered(n: number): void;
   /** Records in export attempts that failed (retried or rejected). */
   failed(n: number): void;
   /** A component-specific counter, labelled with this component's id. */
@@ -53,6 +55,7 @@ export class Telemetry {
       refused: make('refused', 'Records refused: dead-lettered by a processor, or not acknowledged to a receiver.'),
       exported: make('exported', 'Records an exporter delivered durably.'),
       failed: make('failed', 'Records in failed export attempts (retried or rejected).'),
+      filtered: make('filtered', 'Records a processor dropped on purpose (filter rules); handled, neither exported nor dead-lettered.'),
     };
     this.deadLettered = new Counter({
       name: 'teleport_otel_dead_lettered_records_total',
@@ -84,6 +87,7 @@ export class Telemetry {
       refused: bound('refused'),
       exported: bound('exported'),
       failed: bound('failed'),
+      filtered: bound('filtered'),
       health: {
         report: (status, reason) => {
           this.healthReported.add(component);

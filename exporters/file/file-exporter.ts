@@ -3,8 +3,14 @@
  * an acknowledged batch survives a crash. Calls from several pipelines are written one at a time.
  * A record the encoder throws on is rejected alone; its batch mates are then written one request
  * per record (core/isolate.ts).
+ *
+ * The file is only ever made of whole lines, even after a crash or a failed write: opened to
+ * append, a last line cut short by a previous run (kill -9 mid-write) is ended with a newline
+ * first (output-file.ts); a write that fails half-way is cut back, and every write is continued
+ * until all its bytes are down or failed, never acknowledged short. A file or directory that
+ * cannot be created or written is a `DestinationError` naming `exporters.<id>.path`: the core
+ * retries it, reports the exporter failing, and never dead-letters records for it.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { EXPORT_SUCCESS, type CreateContext, type Exporter, type ExportResult } from '../../core/component';
 import { RetryableError } from '../../core/errors';
@@ -13,6 +19,7 @@ import { isolateRecords } from '../../core/isolate';
 import type { LogRecord } from '../../core/record';
 import { SCOPE_NAME, VERSION } from '../../core/version';
 import type { FileExporterConfig } from './config';
+import { LineFile } from '../../core/line-file';
 
 interface PendingWrite {
   readonly text: string;
@@ -20,15 +27,24 @@ interface PendingWrite {
 }
 
 export class FileExporter implements Exporter {
-  private handle: fs.promises.FileHandle | undefined;
+  private readonly output: LineFile;
   /** Serialized requests waiting for the next write; flushed together (group commit). */
   private pending: PendingWrite[] = [];
   private flushing: Promise<void> | undefined;
   private readonly resource: ResourceOptions;
-  private readonly file: string;
+  private state: 'created' | 'started' | 'stopped' = 'created';
 
   constructor(private readonly config: FileExporterConfig, private readonly ctx: CreateContext) {
-    this.file = path.resolve(config.path);
+    const repaired = ctx.telemetry.counter('file_fragments_repaired_total',
+      'Last lines found cut short (a crash mid-write) when the file was opened to append, and ended with a newline.');
+    this.output = new LineFile(path.resolve(config.path), {
+      configKey: `exporters.${ctx.id}.path`,
+      // A replay adds to what earlier runs wrote; truncating would throw their output away.
+      append: config.append || ctx.replay === true,
+      fsync: config.fsync,
+      logger: ctx.logger,
+      onFragment: () => repaired.inc(),
+    });
     this.resource = {
       attributes: { 'service.name': 'teleport', ...config.resource },
       scopeName: SCOPE_NAME,
@@ -37,9 +53,20 @@ export class FileExporter implements Exporter {
     };
   }
 
+  /**
+   * Opens the file. When it cannot (a directory that cannot be created, no permission), the
+   * exporter still starts: it says why on /healthz and in the log, and opening is tried again at
+   * each export, so fixing the permissions is enough, without a restart.
+   */
   async start(): Promise<void> {
-    await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-    this.handle = await fs.promises.open(this.file, this.config.append ? 'a' : 'w');
+    if (this.state !== 'created') return;
+    this.state = 'started';
+    try {
+      await this.output.open();
+    } catch (err) {
+      this.ctx.telemetry.health.report('failing', (err as Error).message);
+      this.ctx.logger.error(`${(err as Error).message}; records wait (nothing acknowledged) until it can be written`);
+    }
   }
 
   /**
@@ -67,24 +94,22 @@ export class FileExporter implements Exporter {
   }
 
   private async write(text: string): Promise<ExportResult> {
-    const handle = this.handle;
-    if (!handle) return { kind: 'retryable', error: new RetryableError('shutdown', `${this.file}: exporter is not started`) };
+    if (this.state !== 'started') return { kind: 'retryable', error: new RetryableError('shutdown', `${this.ctx.id}: exporter is not running`) };
+    const wasOpen = this.output.isOpen;
     try {
-      await handle.write(text);
-      if (this.config.fsync) await handle.datasync();
-      return EXPORT_SUCCESS;
+      await this.output.append(text);
     } catch (err) {
-      // A partial write may leave a torn line; readers skip lines that do not parse, and the
-      // batches are retried whole (at-least-once).
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      return { kind: 'retryable', error: new RetryableError('io_error', `${this.file}: write failed: ${code}`, { cause: err }) };
+      return { kind: 'retryable', error: err as Error };
     }
+    // Opened late (it could not be at start): the health it reported then no longer holds.
+    if (!wasOpen) this.ctx.telemetry.health.report('ok');
+    return EXPORT_SUCCESS;
   }
 
   async shutdown(): Promise<void> {
+    if (this.state === 'stopped') return;
     await this.flushing;
-    const handle = this.handle;
-    this.handle = undefined;
-    await handle?.close();
+    this.state = 'stopped';
+    await this.output.close();
   }
 }

@@ -4,13 +4,16 @@
  *
  * Acknowledgement: without `sending_queue.storage`, an export call resolves `success` only after
  * the backend answered 2xx for every record of it; `retryable` (network, 429/502/503/504, with
- * Retry-After) lets the core retry with `retry_on_failure`; any other status rejects the records
- * (dead letter), after a refused request was split to find the records truly refused (split-send.ts). With `storage`, a call resolves once its batch is fsynced in the on-disk queue,
- * and queue-sender.ts owns delivery from there on, across outages and restarts.
+ * Retry-After) lets the core retry with `retry_on_failure`; a refusal no record caused (401, 404,
+ * TLS, DNS... see transport.ts) is retryable too, as a `DestinationError` the core reports loudly;
+ * the other statuses reject the records (dead letter), after a refused request was split to find
+ * the records truly refused (split-send.ts). With `storage`, a call resolves once its batch is
+ * fsynced in the on-disk queue, and queue-sender.ts owns delivery from there on, across outages
+ * and restarts.
  */
 import path from 'node:path';
 import { type CreateContext, type Exporter, type ExportResult } from '../../core/component';
-import { RetryableError } from '../../core/errors';
+import { DestinationError, RetryableError } from '../../core/errors';
 import { isolateRecords } from '../../core/isolate';
 import type { ResourceOptions } from '../../core/otlp/json';
 import type { LogRecord } from '../../core/record';
@@ -51,6 +54,7 @@ export class OtlpHttpExporter implements Exporter {
   private queue: DiskQueue | undefined;
   private sender: QueueSender | undefined;
   private state: 'created' | 'started' | 'stopped' = 'created';
+  private queueFailing = false;
 
   constructor(private readonly config: OtlpHttpExporterConfig, private readonly ctx: CreateContext) {
     this.logger = ctx.logger;
@@ -101,9 +105,9 @@ export class OtlpHttpExporter implements Exporter {
       if (queue.length > 0) this.logger.info(`resuming ${queue.length} batches (${queue.records} records) left in the on-disk queue ${queue.dir}`);
       this.queue = queue;
       this.sender = new QueueSender(queue, this.transport, this.retryPolicy, this.logger, {
-        onAccepted: (count, outcome) => { this.queueSent.inc(count); this.notePartial(outcome); },
-        onRetry: (count) => this.telemetry.failed(count),
-        onRejected: (count) => { this.queueRejected.inc(count); this.telemetry.failed(count); },
+        onAccepted: (count, outcome) => { this.queueSent.inc(count); this.notePartial(outcome); this.queueReached(); },
+        onRetry: (count, outcome) => { this.telemetry.failed(count); if (outcome.destination) this.queueRefused(outcome.message); },
+        onRejected: (count) => { this.queueRejected.inc(count); this.telemetry.failed(count); this.queueReached(); },
       });
       this.sender.start(c.sending_queue.num_consumers);
     }
@@ -132,8 +136,12 @@ export class OtlpHttpExporter implements Exporter {
     switch (outcome.kind) {
       case 'success':
         return rejected.length === 0 ? { kind: 'success' } : { kind: 'rejected', rejected };
-      case 'retryable':
-        return { kind: 'retryable', error: new RetryableError('export_unavailable', `${this.ctx.id}: ${outcome.message}`), retryAfterMs: outcome.retryAfterMs };
+      case 'retryable': {
+        const error = outcome.destination
+          ? new DestinationError('endpoint_refused', `${this.ctx.id}: ${outcome.message}`)
+          : new RetryableError('export_unavailable', `${this.ctx.id}: ${outcome.message}`);
+        return { kind: 'retryable', error, retryAfterMs: outcome.retryAfterMs };
+      }
       case 'refused':
         for (const range of outcome.refused) {
           const reason = `${this.ctx.id}: ${this.transport!.target} refused ${range.to - range.from === 1 ? 'the record' : `${range.to - range.from} records`}: ${range.message}`;
@@ -151,6 +159,12 @@ export class OtlpHttpExporter implements Exporter {
       return rejected.length === 0 ? { kind: 'success' } : { kind: 'rejected', rejected };
     } catch (err) {
       if (err instanceof RetryableError && err.code === 'queue_full') this.logger.rateLimited('queue-full', 'error', err.message);
+      // The queue's directory refusing a write (EACCES, ENOSPC...) is no record's fault.
+      const code = err instanceof RetryableError && err.code === 'io_error' ? (err.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+      if (code !== undefined) {
+        const error = new DestinationError('output_unwritable', `exporters.${this.ctx.id}.sending_queue.storage: cannot write ${this.queue!.dir}: ${code}`, { cause: err });
+        return { kind: 'retryable', error };
+      }
       return { kind: 'retryable', error: err instanceof Error ? err : new Error(String(err)) };
     }
   }
@@ -162,6 +176,23 @@ export class OtlpHttpExporter implements Exporter {
     const kept = batches.flat();
     const rejected = failed.map((f) => ({ index: records.indexOf(f.record), code: f.code, reason: f.reason }));
     return { kept, plain: kept.length > 0 ? this.encoder.serialize(kept) : Buffer.alloc(0), rejected };
+  }
+
+  /**
+   * The on-disk queue's sender retries in the background, after the core acknowledged the batches,
+   * so the core cannot see its refusals: the exporter reports them itself.
+   */
+  private queueRefused(message: string): void {
+    this.queueFailing = true;
+    this.telemetry.health.report('failing', `${this.ctx.id}: ${message}`);
+    this.logger.rateLimited('queue-destination', 'error', `${this.ctx.id}: ${message}; the on-disk queue keeps its batches and retries`);
+  }
+
+  private queueReached(): void {
+    if (!this.queueFailing) return;
+    this.queueFailing = false;
+    this.telemetry.health.report('ok');
+    this.logger.info('the on-disk queue is delivering again');
   }
 
   private notePartial(outcome: Extract<SendOutcome, { kind: 'success' }>): void {

@@ -13,7 +13,8 @@ import type { HttpTransport, SendOutcome } from './transport';
 export interface QueueSenderHooks {
   /** A batch was accepted (with the backend's partial-success answer). */
   onAccepted(count: number, outcome: Extract<SendOutcome, { kind: 'success' }>): void;
-  onRetry(count: number): void;
+  /** A send failed and is retried (`outcome.destination`: the endpoint or credentials are wrong). */
+  onRetry(count: number, outcome: Extract<SendOutcome, { kind: 'retryable' }>): void;
   onRejected(count: number): void;
 }
 
@@ -75,7 +76,7 @@ export class QueueSender {
         this.logger.error(`${entry.count} queued records refused permanently (${outcome.message}); the request is kept in ${kept}`);
         return;
       }
-      this.hooks.onRetry(entry.count);
+      this.hooks.onRetry(entry.count, outcome);
       const delay = backoffDelay(this.retry, attempt, outcome.retryAfterMs);
       this.logger.rateLimited('queue-retry', 'warn',
         `${this.queue.length} batches (${this.queue.records} records) queued on disk; sending failed (attempt ${attempt}), retrying in ${delay}ms: ${outcome.message}`);

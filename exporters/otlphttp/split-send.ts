@@ -27,13 +27,12 @@ export interface SplitHooks {
 }
 
 /**
- * Statuses that say something about the request's content. Not: 401/403/407 (credentials),
- * 404/405 (the endpoint), where every part would be refused alike; 429 is retryable already.
+ * Permanent statuses that say something about the request's content: the 4xx ones (those about
+ * the endpoint or credentials are never permanent, see transport.ts). A 5xx such as 500 is not
+ * about the content, so every part would be refused alike.
  */
-const NOT_ABOUT_CONTENT = new Set([401, 403, 404, 405, 407, 429]);
-
 export function isSplittable(status: number): boolean {
-  return status >= 400 && status < 500 && !NOT_ABOUT_CONTENT.has(status);
+  return status >= 400 && status < 500;
 }
 
 export function splitBudget(count: number): number {

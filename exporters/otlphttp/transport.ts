@@ -1,7 +1,9 @@
 /**
- * One OTLP/HTTP POST and the classification of its outcome, per the OTLP/HTTP specification:
- * 2xx accepted (possibly with a partial success), 429/502/503/504 and network errors or timeouts
- * retryable (honouring Retry-After), every other status permanent.
+ * One OTLP/HTTP POST and the classification of its outcome (the table in README.md, "What each
+ * answer does"): 2xx accepted (possibly with a partial success); 408/425/429/502/503/504/507,
+ * network errors and timeouts retryable (honouring Retry-After); statuses that say the endpoint or
+ * the credentials are wrong (3xx, 401, 403, 404, 405, 407, 415...), TLS and DNS failures retryable
+ * too but flagged `destination`, since no record caused them; every other status permanent.
  *
  * Written on node:http rather than through the SDK's OTLPLogExporter because that exporter's
  * `export(records, callback)` reports only SUCCESS/FAILED: it retries internally on its own
@@ -19,7 +21,8 @@ import { CONTENT_TYPE, type RequestBody } from './encoding';
 
 export type SendOutcome =
   | { readonly kind: 'success'; readonly rejectedLogRecords: number; readonly errorMessage: string }
-  | { readonly kind: 'retryable'; readonly message: string; readonly retryAfterMs?: number }
+  /** `destination`: the endpoint, credentials, TLS or DNS are wrong; no record caused it (never dead-lettered). */
+  | { readonly kind: 'retryable'; readonly message: string; readonly retryAfterMs?: number; readonly destination?: true }
   | { readonly kind: 'permanent'; readonly status: number; readonly message: string };
 
 export interface TransportOptions {
@@ -32,7 +35,33 @@ export interface TransportOptions {
   readonly configPath: string;
 }
 
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+/** Transient: the backend is busy, down or out of space for now. */
+const RETRYABLE_STATUS = new Set([408, 425, 429, 502, 503, 504, 507]);
+/**
+ * Statuses about the request itself, not any record in it, with what to check. 3xx (not followed:
+ * a POST body cannot be replayed safely to another origin) also says the URL is wrong.
+ */
+const DESTINATION_STATUS = new Map<number, string>([
+  [401, 'check the credentials in headers'],
+  [403, 'check the credentials in headers and what they are allowed'],
+  [407, 'check the proxy credentials'],
+  [404, 'check the path of endpoint / logs_endpoint'],
+  [405, 'check the path of endpoint / logs_endpoint'],
+  [410, 'check endpoint / logs_endpoint'],
+  [411, 'a proxy on the way refuses the request'],
+  [414, 'check endpoint / logs_endpoint'],
+  [415, 'check encoding: the backend does not take this content type'],
+  [421, 'check the host of endpoint / logs_endpoint'],
+  [426, 'check the endpoint scheme (http/https)'],
+  [431, 'check headers: they are too large'],
+  [501, 'the endpoint does not implement OTLP/HTTP logs; check endpoint / logs_endpoint'],
+  [505, 'the endpoint does not speak HTTP/1.1'],
+  [511, 'a proxy on the way asks for authentication'],
+]);
+/** DNS failures: the host name is wrong or cannot be resolved. */
+const DNS_ERROR = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
+/** TLS failures (certificate, protocol, alert), by the error codes Node and OpenSSL give them. */
+const TLS_ERROR = /^(ERR_TLS_|ERR_SSL_|EPROTO$)|CERT|UNABLE_TO_|_SIGNED_|HOSTNAME_MISMATCH/;
 /** Error bodies are read for their message only; never buffer a huge one. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -85,15 +114,13 @@ export class HttpTransport {
           if (size < MAX_ERROR_BODY || isSuccess(res.statusCode)) chunks.push(chunk);
           size += chunk.length;
         });
-        res.on('end', () => finish(classify(res, Buffer.concat(chunks), batch.encoding)));
+        res.on('end', () => finish(classify(this.url, res, Buffer.concat(chunks), batch.encoding)));
         res.on('error', (err) => finish({ kind: 'retryable', message: `response from ${this.url.href} broke off: ${err.message}` }));
       });
       // A whole-request deadline: `timeout` above only covers socket inactivity.
       const deadline = setTimeout(() => req.destroy(new Error(`no response within ${this.options.timeoutMs}ms`)), this.options.timeoutMs);
       req.on('timeout', () => req.destroy(new Error(`no response within ${this.options.timeoutMs}ms`)));
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        finish({ kind: 'retryable', message: `POST ${this.url.href} failed: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}` });
-      });
+      req.on('error', (err: NodeJS.ErrnoException) => finish(networkFailure(this.url, err)));
       req.on('close', () => clearTimeout(deadline));
       req.end(batch.body);
     });
@@ -108,14 +135,26 @@ function isSuccess(status: number | undefined): boolean {
   return status !== undefined && status >= 200 && status < 300;
 }
 
-function classify(res: http.IncomingMessage, body: Buffer, encoding: 'proto' | 'json'): SendOutcome {
+function classify(url: URL, res: http.IncomingMessage, body: Buffer, encoding: 'proto' | 'json'): SendOutcome {
   const status = res.statusCode ?? 0;
   if (isSuccess(status)) return { kind: 'success', ...partialSuccess(body, res.headers['content-type'] ?? CONTENT_TYPE[encoding]) };
   const detail = `${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}${errorText(body, res.headers['content-type'])}`;
   if (RETRYABLE_STATUS.has(status)) {
     return { kind: 'retryable', message: `backend answered ${detail}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
   }
+  const hint = DESTINATION_STATUS.get(status)
+    ?? (status >= 300 && status < 400 ? `check endpoint / logs_endpoint: redirected${res.headers.location ? ` to ${res.headers.location}` : ''}` : undefined)
+    ?? (status < 200 ? 'not an OTLP/HTTP endpoint' : undefined);
+  if (hint !== undefined) return { kind: 'retryable', destination: true, message: `${url.href} answered ${detail} (${hint})` };
   return { kind: 'permanent', status, message: `backend answered ${detail}` };
+}
+
+function networkFailure(url: URL, err: NodeJS.ErrnoException): SendOutcome {
+  const message = `POST ${url.href} failed: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`;
+  const code = err.code ?? '';
+  if (DNS_ERROR.has(code)) return { kind: 'retryable', destination: true, message: `${message} (check the host name of endpoint / logs_endpoint)` };
+  if (TLS_ERROR.test(code)) return { kind: 'retryable', destination: true, message: `${message} (check tls and the endpoint scheme)` };
+  return { kind: 'retryable', message };
 }
 
 function partialSuccess(body: Buffer, contentType: string): { rejectedLogRecords: number; errorMessage: string } {

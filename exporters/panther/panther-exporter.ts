@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { EXPORT_SUCCESS, type CreateContext, type EncodedBatch, type Exporter, type ExportResult } from '../../core/component';
-import { errorMessage, RetryableError } from '../../core/errors';
+import { DestinationError, errorMessage, RetryableError } from '../../core/errors';
 import { encodeIsolated } from '../../core/isolate';
 import { logTypeFolder } from '../../core/panther/names';
 import { encodingsFor, type LogRecord, type RecordFailure } from '../../core/record';
@@ -46,6 +46,10 @@ export class PantherExporter implements Exporter {
   private timer: NodeJS.Timeout | undefined;
   private lock: StateLock | undefined;
   private state: 'new' | 'started' | 'stopped' = 'new';
+  /** The directory is prepared (staging, lock, recovery). */
+  private ready = false;
+  /** A write failed: check the staging folder before the next one. */
+  private recheck = false;
   private pending: PendingCommit[] = [];
   private flushQueued = false;
   private flushes = 0;
@@ -61,28 +65,79 @@ export class PantherExporter implements Exporter {
     this.gzipOptions = { level: config.compression_level, chunkSize: 128 * 1024, memLevel: 9 };
   }
 
+  /**
+   * Prepares the directory (staging folder, lock, recovery of a previous run's files). When the
+   * file system refuses (a directory that cannot be created or written), the exporter still
+   * starts: it says why on /healthz and in the log, and preparing is tried again at each export,
+   * so fixing the permissions is enough, without a restart. Another process holding the
+   * directory's lock still fails the start.
+   */
   async start(): Promise<void> {
     if (this.state !== 'new') return;
-    await mkdirDurable(path.join(this.root, STAGING_DIR));
-    // Beside the staging directory, not in it: the directory holds staged files only.
-    this.lock = claimStateLock(path.join(this.root, '.lock'), `exporters.${this.ctx.id}.directory: ${this.root}`);
-    const report = await recoverStaging(this.root).catch((err: unknown) => {
-      this.lock?.release();
-      throw err;
-    });
-    if (report.recovered > 0) {
-      this.ctx.logger.warn(`${this.root}: completed ${report.recovered} file(s) left by a previous run; ${report.droppedBytes} unacknowledged bytes of torn writes dropped`);
+    this.state = 'started';
+    try {
+      await this.prepare();
+    } catch (err) {
+      if (!(err instanceof DestinationError)) {
+        this.state = 'stopped';
+        throw err;
+      }
+      this.ctx.telemetry.health.report('failing', err.message);
+      this.ctx.logger.error(`${err.message}; records wait (nothing acknowledged) until it can be written`);
     }
-    if (report.foreign.length > 0) this.ctx.logger.warn(`${path.join(this.root, STAGING_DIR)}: ignoring files that are not ours: ${report.foreign.slice(0, 3).join(', ')}`);
     const tick = Math.max(50, Math.min(1000, Math.floor(this.config.max_file_age / 4)));
     this.timer = setInterval(() => { void this.serially(() => this.rotateAged()).catch(() => undefined); }, tick);
     this.timer.unref();
-    this.state = 'started';
+  }
+
+  /** Idempotent; file system refusals are `DestinationError`s naming `exporters.<id>.directory`. */
+  private async prepare(): Promise<void> {
+    if (this.ready) return;
+    const key = `exporters.${this.ctx.id}.directory`;
+    const staging = path.join(this.root, STAGING_DIR);
+    await mkdirDurable(staging).catch((err: unknown) => { throw this.unwritable(`cannot create ${staging}`, err); });
+    try {
+      // Beside the staging directory, not in it: the directory holds staged files only.
+      this.lock ??= claimStateLock(path.join(this.root, '.lock'), `${key}: ${this.root}`);
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === undefined ? err : this.unwritable(`cannot write ${path.join(this.root, '.lock')}`, err);
+    }
+    const report = await recoverStaging(this.root).catch((err: unknown) => { throw this.unwritable(`cannot complete the files left in ${staging}`, err); });
+    if (report.recovered > 0) {
+      this.ctx.logger.warn(`${this.root}: completed ${report.recovered} file(s) left by a previous run; ${report.droppedBytes} unacknowledged bytes of torn writes dropped`);
+    }
+    if (report.foreign.length > 0) this.ctx.logger.warn(`${staging}: ignoring files that are not ours: ${report.foreign.slice(0, 3).join(', ')}`);
+    this.ready = true;
+  }
+
+  /** A refusal of the file system (an OS error code), which no record causes; anything else as is. */
+  private unwritable(what: string, err: unknown): unknown {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) return err;
+    return new DestinationError('output_unwritable', `exporters.${this.ctx.id}.directory: ${what}: ${code}`, { cause: err });
   }
 
   async export(records: readonly LogRecord[]): Promise<ExportResult> {
     if (this.state !== 'started') {
       return { kind: 'retryable', error: new RetryableError('shutdown', `${this.ctx.id}: exporter is not running`) };
+    }
+    if (!this.ready) {
+      try {
+        await this.serially(() => this.prepare());
+      } catch (err) {
+        return { kind: 'retryable', error: err instanceof Error ? err : new Error(String(err)) };
+      }
+      // It could not be prepared at start: the health reported then no longer holds.
+      this.ctx.telemetry.health.report('ok');
+    } else if (this.recheck) {
+      // The last write failed: the staging folder may have gone (a volume remounted); make it again.
+      const staging = path.join(this.root, STAGING_DIR);
+      try {
+        await mkdirDurable(staging);
+      } catch (err) {
+        return { kind: 'retryable', error: this.unwritable(`cannot create ${staging}`, err) as Error };
+      }
+      this.recheck = false;
     }
     const failed: RecordFailure[] = [];
     const groups = this.group(records, failed);
@@ -91,8 +146,13 @@ export class PantherExporter implements Exporter {
       const members = await Promise.all(groups.map((g) => gzip(g.parts.length === 1 ? g.parts[0] : Buffer.concat(g.parts), this.gzipOptions)));
       if (members.length > 0) await this.commit(groups, members);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      return { kind: 'retryable', error: new RetryableError('io_error', `${this.root}: writing Panther files failed: ${code}: ${errorMessage(err)}`, { cause: err }) };
+      const code = (err as NodeJS.ErrnoException).code;
+      // An OS error (EACCES, ENOSPC, EROFS...) is the directory's fault, not the records'.
+      const error = code === undefined
+        ? new RetryableError('io_error', `${this.root}: writing Panther files failed: ${errorMessage(err)}`, { cause: err })
+        : new DestinationError('output_unwritable', `exporters.${this.ctx.id}.directory: writing under ${this.root} failed: ${code}`, { cause: err });
+      this.recheck = true;
+      return { kind: 'retryable', error };
     }
     return failed.length === 0 ? EXPORT_SUCCESS : { kind: 'rejected', failed };
   }

@@ -71,7 +71,7 @@ describe('acknowledgement contract', () => {
     assert.deepEqual(out.accepted, lines(2));
     assert.deepEqual(dlq.accepted.sort(), ['not json', ...lines(1, 'poison'), ...lines(1, 'bad-for-backend')].sort());
     const stats = service.pipelines[0].stats;
-    assert.deepEqual(stats, { read: 5, exported: 2, deadLettered: 3, dropped: 0 });
+    assert.deepEqual(stats, { read: 5, exported: 2, deadLettered: 3, dropped: 0, filtered: 0 });
     assert.equal(TestReceiver.instances.get('testreceiver/in')!.checkpoint, 5, 'dead-lettered records do not block the stream');
     await service.shutdown(1000);
   });

@@ -15,7 +15,7 @@ describe('health', () => {
       a.health.report('failing', 'endpoint answered 401');
       const bad = await get();
       assert.equal(bad.status, 503);
-      assert.equal(bad.body, 'failing\notlphttp: failing: endpoint answered 401\nfilelog: degraded: include /x matches nothing\n');
+      assert.equal(bad.body, 'failing\nfilelog: degraded: include /x matches nothing\notlphttp: failing: endpoint answered 401\n');
       const metrics = await telemetry.registry.metrics();
       assert.match(metrics, /teleport_otel_component_health\{component="otlphttp"\} 2/);
       assert.match(metrics, /teleport_otel_component_health\{component="filelog"\} 1/);

@@ -63,6 +63,8 @@ function types() {
 
 export class OtlpSink {
   readonly records: DecodedLogRecord[] = [];
+  /** The accepted requests' bodies as received, after gunzip: for tests that grep the bytes. */
+  readonly bodies: Buffer[] = [];
   readonly requests: SinkRequest[] = [];
   /** Delay before answering each request. */
   delayMs = 0;
@@ -96,6 +98,7 @@ export class OtlpSink {
   reset(): void {
     this.generation++;
     this.records.length = 0;
+    this.bodies.length = 0;
     this.requests.length = 0;
     this.delayMs = 0;
     this.partialSuccess = undefined;
@@ -185,7 +188,10 @@ export class OtlpSink {
     }
     const refuse = this.refuse;
     if (refuse !== undefined && decoded.some(refuse.matches)) return this.answerError(res, proto, refuse.status, refuse.message ?? `refused ${refuse.status}`, note);
-    if (generation === this.generation) for (const r of decoded) this.records.push(r);
+    if (generation === this.generation) {
+      for (const r of decoded) this.records.push(r);
+      this.bodies.push(contentEncoding === 'gzip' ? zlib.gunzipSync(raw) : raw);
+    }
     const { response } = types();
     const payload = this.partialSuccess ? { partialSuccess: this.partialSuccess } : {};
     res.statusCode = 200;
@@ -222,15 +228,22 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-interface Obj { [key: string]: unknown }
+export interface Obj { [key: string]: unknown }
 
 /** Both encodings through the same protobufjs message, so they decode to the same shape. */
 export function decode(body: Buffer, proto: boolean): DecodedLogRecord[] {
   const { request } = types();
   const message = proto ? request.decode(body) : request.fromObject(JSON.parse(body.toString('utf8')) as Obj);
-  const obj = request.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as Obj;
+  return flattenRequest(request.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as Obj);
+}
+
+/**
+ * An ExportLogsServiceRequest as protobufjs objects (longs and bytes as strings, enums as numbers,
+ * camelCase names: what `toObject` and @grpc/proto-loader give) → flat records.
+ */
+export function flattenRequest(obj: Obj): DecodedLogRecord[] {
   const out: DecodedLogRecord[] = [];
-  for (const [index, rl] of (obj.resourceLogs as Obj[]).entries()) {
+  for (const [index, rl] of ((obj.resourceLogs as Obj[] | undefined) ?? []).entries()) {
     const resource = attributes(((rl.resource as Obj | undefined)?.attributes as Obj[]) ?? []);
     for (const sl of (rl.scopeLogs as Obj[]) ?? []) {
       const scope = (sl.scope as DecodedLogRecord['scope']) ?? {};
@@ -275,7 +288,7 @@ function plain(v: Obj): unknown {
   return undefined;
 }
 
-function repoRoot(): string {
+export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;

@@ -7,13 +7,14 @@ import { Service } from '../../core/pipeline/service';
 import { createLogger, silentLogger } from '../../core/telemetry/logger';
 import { testRegistry } from './test-registry';
 
-export async function startService(yaml: string, options: { once?: boolean; dataDir?: string } = {}): Promise<Service> {
+export async function startService(yaml: string, options: { once?: boolean; dataDir?: string; onceFailingTimeoutMs?: number } = {}): Promise<Service> {
   const config = parseConfig(yaml, 'test.yaml', testRegistry, {});
   const logger = process.env.TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger;
   const service = new Service(config, {
     logger, dataDir: options.dataDir ?? tmpDir(), once: options.once ?? true,
     registry: testRegistry,
     logLevel: process.env.TEST_LOG ? 'debug' : 'error',
+    onceFailingTimeoutMs: options.onceFailingTimeoutMs,
   });
   await service.start();
   return service;

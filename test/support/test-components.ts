@@ -75,6 +75,7 @@ const processorShape = {
   reject_containing: optional(str({ doc: 'Records whose raw line contains this are refused.' })),
   attribute: str({ doc: 'Attribute this processor sets on every record it passes.', default: 'test.seen' }),
   throw_containing: optional(str({ doc: 'The processor throws (a bug) when a batch has a line containing this.' })),
+  lose_containing: optional(str({ doc: 'Records whose raw line contains this are neither passed on, failed nor declared filtered (a bug).' })),
   exit_thread_marker: optional(str({ doc: 'On a pipeline worker thread: if this file does not exist, create it and end the thread (a crash, once).' })),
 };
 
@@ -84,7 +85,7 @@ export class TestProcessor implements Processor {
   async start(): Promise<void> {}
   async shutdown(): Promise<void> {}
   process(records: LogRecord[]): ProcessResult {
-    const { reject_containing: reject, throw_containing: boom, exit_thread_marker: marker } = this.config;
+    const { reject_containing: reject, throw_containing: boom, exit_thread_marker: marker, lose_containing: lose } = this.config;
     if (marker !== undefined && !fs.existsSync(marker)) {
       if (isMainThread) throw new Error('exit_thread_marker is for pipelines with workers');
       fs.writeFileSync(marker, '');
@@ -93,6 +94,7 @@ export class TestProcessor implements Processor {
     if (boom !== undefined && records.some((r) => r.raw.includes(boom))) throw new Error('test processor bug');
     const out: ProcessResult = { records: [], failed: [] };
     for (const record of records) {
+      if (lose !== undefined && record.raw.includes(lose)) continue;
       if (reject !== undefined && record.raw.includes(reject)) {
         out.failed.push({ record, code: 'schema_violation', reason: `contains "${reject}"`, component: this.ctx.id });
       } else {

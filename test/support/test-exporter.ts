@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CreateContext, Exporter, ExporterFactory, ExportResult } from '../../core/component';
 import { bool, duration, int, optional, str, type Infer } from '../../core/config/schema';
-import { RetryableError } from '../../core/errors';
+import { DestinationError, RetryableError } from '../../core/errors';
 import type { LogRecord } from '../../core/record';
 import { sleep, type RetryPolicy } from '../../core/retry';
 
@@ -17,6 +17,7 @@ const shape = {
   delay: duration({ doc: 'Delay of every export call.', default: '0' }),
   fail_first: int({ doc: 'The first N export calls fail with a retryable error.', default: 0, min: 0 }),
   fail_for: duration({ doc: 'Export calls fail with a retryable error during this long after start.', default: '0' }),
+  refuse_destination_for: duration({ doc: 'Export calls fail with a DestinationError (a refusal no record caused) during this long after start (a long duration: always).', default: '0' }),
   reject_containing: optional(str({ doc: 'Records whose raw line contains this are rejected permanently.' })),
   retry_interval: duration({ doc: 'Retry delay the core uses for this exporter.', default: '20ms' }),
   encoder_throw_containing: optional(str({ doc: 'Gives pipelines with workers an encoder that throws (a bug) on a batch with a line containing this.' })),
@@ -54,6 +55,9 @@ export class TestExporter implements Exporter {
     if (this.config.delay > 0) await sleep(this.config.delay);
     if (this.calls <= this.config.fail_first || Date.now() - this.startedAt < this.config.fail_for) {
       return { kind: 'retryable', error: new RetryableError('export_unavailable', `test exporter: refusing call ${this.calls}`) };
+    }
+    if (Date.now() - this.startedAt < this.config.refuse_destination_for) {
+      return { kind: 'retryable', error: new DestinationError('output_unwritable', 'exporters.testexporter.path: cannot write: EACCES') };
     }
     const needle = this.config.reject_containing;
     const failed = needle === undefined ? [] : records.filter((r) => r.raw.includes(needle))

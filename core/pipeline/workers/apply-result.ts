@@ -7,15 +7,30 @@ import type { EncodedRecord, LogRecord, RecordFailure } from '../../record';
 import type { ProcessorHandle } from '../pipeline';
 import type { BatchResult } from './protocol';
 
+/** The pipeline's accounting, which the worker's counts feed. */
+export interface WorkerAccounting {
+  counted(handle: ProcessorHandle, accepted: number, refused: number, filtered: number, undeclared: number): void;
+  /** How many processors a refused record went through (for the processors' dead-letter views). */
+  refusedAt(failure: RecordFailure, stage: number): void;
+}
+
 export function applyWorkerResult(
   records: readonly LogRecord[], result: BatchResult, processors: readonly ProcessorHandle[], failures: RecordFailure[],
+  accounting: WorkerAccounting,
 ): LogRecord[] {
-  result.counts.forEach(([accepted, refused], i) => {
-    processors[i].telemetry.accepted(accepted);
-    processors[i].telemetry.refused(refused);
-  });
-  for (const c of result.counters) processors[c.processor].telemetry.counter(c.name, c.help).inc(c.n);
-  for (const f of result.failures) failures.push({ record: records[f.index], code: f.code, reason: f.reason, component: f.component });
+  result.counts.forEach(([accepted, refused, filtered, undeclared], i) => accounting.counted(processors[i], accepted, refused, filtered, undeclared));
+  for (const c of result.counters) {
+    const telemetry = processors[c.processor].telemetry;
+    if (c.labels === undefined) telemetry.counter(c.name, c.help).inc(c.n);
+    else telemetry.labelledCounter(c.name, c.help, c.labelNames ?? []).inc(c.labels, c.n);
+  }
+  // A rewritten line (redaction) replaces the original everywhere: exporters and dead letters alike.
+  for (const [index, raw] of result.rewritten ?? []) records[index].raw = raw;
+  for (const f of result.failures) {
+    const failure = { record: records[f.index], code: f.code, reason: f.reason, component: f.component };
+    failures.push(failure);
+    accounting.refusedAt(failure, f.stage);
+  }
 
   const passed = result.passed;
   const unencodable = new Set<number>();
@@ -23,6 +38,7 @@ export function applyWorkerResult(
   for (const [id, batch] of exporters) {
     for (const f of batch.failures) {
       // Refused by one exporter's encoder: dead-lettered, as that exporter would reject it.
+      // (No refusedAt: it went through every processor.)
       if (!unencodable.has(f.index)) failures.push({ record: records[passed[f.index]], code: f.code ?? 'export_rejected', reason: f.reason, component: id });
       unencodable.add(f.index);
     }

@@ -48,6 +48,8 @@ export interface JobFailure {
   readonly code: string;
   readonly reason: string;
   readonly component: string;
+  /** How many processors the record went through before it was refused (0: by decoding). */
+  readonly stage: number;
 }
 
 /** A component-specific counter increment made on the worker, replayed on the main thread. */
@@ -56,12 +58,15 @@ export interface CounterDelta {
   readonly name: string;
   readonly help: string;
   readonly n: number;
+  /** For a labelled counter (a filter's rule): its extra label names and this increment's values. */
+  readonly labelNames?: readonly string[];
+  readonly labels?: Record<string, string>;
 }
 
 export interface BatchResult {
   readonly id: number;
-  /** Per processor, in order: records it passed on and records it refused. */
-  readonly counts: [accepted: number, refused: number][];
+  /** Per processor, in order: records it passed on, refused, and filtered out (declared or not). */
+  readonly counts: [accepted: number, refused: number, filtered: number, undeclared: number][];
   /** Records refused by decoding or a processor. */
   readonly failures: JobFailure[];
   /** Indexes of the records that came through every processor, in order. */
@@ -71,6 +76,8 @@ export interface BatchResult {
   /** The passed records' processed fields, for exporters that have no encoder. */
   readonly processed?: ProcessedFields[];
   readonly counters: CounterDelta[];
+  /** Lines a processor rewrote (redaction), by job index: the main thread's records take them. */
+  readonly rewritten?: [index: number, raw: string][];
 }
 
 export interface ProcessedFields {

@@ -15,7 +15,7 @@ import { createLogger, type LogLevel } from '../../telemetry/logger';
 import { adoptYamlDocuments } from '../../yaml-file';
 import type { ComponentTelemetry } from '../../telemetry/metrics';
 import { encodeIsolated } from '../../isolate';
-import { runProcessor } from '../run-processor';
+import { filteredBy, runProcessor } from '../run-processor';
 import {
   positionAt, rawAt, transferables, type BatchJob, type BatchResult, type CounterDelta, type FromWorker,
   type JobFailure, type ToWorker, type WorkerSetup,
@@ -38,12 +38,13 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 function relayTelemetry(processor: number): ComponentTelemetry {
   const ignore = () => undefined;
   return {
-    received: ignore, accepted: ignore, refused: ignore, exported: ignore, failed: ignore,
+    received: ignore, accepted: ignore, refused: ignore, exported: ignore, failed: ignore, filtered: ignore,
     counter: (name, help) => ({ inc: (n = 1) => { counters.push({ processor, name, help, n }); } }),
     // A gauge reads one instance's state; the main thread's instance of the component reports it.
     gauge: ignore,
-    // Receivers' labelled series (Kafka partitions) never run on workers.
-    labelledCounter: () => ({ inc: ignore }),
+    labelledCounter: (name, help, labelNames) => ({
+      inc: (labels, n = 1) => { counters.push({ processor, name, help, n, labelNames, labels: labels as Record<string, string> }); },
+    }),
     labelledGauge: ignore,
     // Health is the main thread's instance's to report (processors have no state worth reporting).
     health: { report: ignore },
@@ -96,25 +97,33 @@ class RecordIndex {
 
 async function run(job: BatchJob): Promise<BatchResult> {
   const records: LogRecord[] = new Array(job.ends.length);
+  const raws: string[] = new Array(job.ends.length);
   for (let i = 0; i < records.length; i++) {
-    records[i] = newRecord(rawAt(job, i), positionAt(job, i), job.observed[i]);
+    raws[i] = rawAt(job, i);
+    records[i] = newRecord(raws[i], positionAt(job, i), job.observed[i]);
     const given = job.attributes?.[i];
     if (given !== undefined) records[i].attributes = given;
   }
   const indexOf = new RecordIndex(records);
   const failures: JobFailure[] = [];
-  const fail = (record: LogRecord, code: string, reason: string, component: string) => {
-    failures.push({ index: indexOf.of(record), code, reason, component });
+  const fail = (record: LogRecord, code: string, reason: string, component: string, stage: number) => {
+    failures.push({ index: indexOf.of(record), code, reason, component, stage });
   };
   const decoded = decodeRecords(records);
-  for (const f of decoded.failed) fail(f.record, f.code, f.reason, f.component);
+  for (const f of decoded.failed) fail(f.record, f.code, f.reason, f.component, 0);
   let current = decoded.records;
-  const counts: [number, number][] = [];
-  for (const stage of stages) {
-    const result = await runProcessor(stage, current);
-    for (const f of result.failed) fail(f.record, f.code, f.reason, f.component);
-    counts.push([result.records.length, result.failed.length]);
+  const counts: BatchResult['counts'] = [];
+  for (let i = 0; i < stages.length; i++) {
+    const result = await runProcessor(stages[i], current);
+    for (const f of result.failed) fail(f.record, f.code, f.reason, f.component, i);
+    const { filtered, undeclared } = filteredBy(current.length, result);
+    counts.push([result.records.length, result.failed.length, filtered, undeclared]);
     current = result.records;
+  }
+  let rewritten: BatchResult['rewritten'];
+  // The same string objects unless a processor replaced one: the comparison is by reference.
+  for (let i = 0; i < records.length; i++) {
+    if (records[i].raw !== raws[i]) (rewritten ??= []).push([i, records[i].raw]);
   }
   const encoded: BatchResult['encoded'] = {};
   for (const { id, encoder } of encoders) encoded[id] = encodeIsolated(encoder, current, id);
@@ -122,7 +131,7 @@ async function run(job: BatchJob): Promise<BatchResult> {
   const processed = needsRecords
     ? current.map((r) => ({ event: r.event, panther: r.panther, attributes: r.attributes }))
     : undefined;
-  return { id: job.id, counts, failures, passed, encoded, processed, counters: counters.splice(0) };
+  return { id: job.id, counts, failures, passed, encoded, processed, counters: counters.splice(0), ...(rewritten && { rewritten }) };
 }
 
 const built = build();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DestinationError } from '../../../core/errors';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -227,7 +228,10 @@ service:
     fs.rmSync(path.join(dir, STAGING_DIR), { recursive: true });
     const result = await broken.export([record('2024-01-01 10', 1)]);
     assert.equal(result.kind, 'retryable');
-    assert.match(result.kind === 'retryable' ? result.error.message : '', /writing Panther files failed: ENOENT/);
+    assert.ok(result.kind === 'retryable' && result.error instanceof DestinationError, 'no record caused it');
+    assert.equal(result.error.message, `exporters.panther.directory: writing under ${dir} failed: ENOENT`);
+    // The next call makes the staging folder again: nothing to restart.
+    assert.equal((await broken.export([record('2024-01-01 10', 2)])).kind, 'success');
     await broken.shutdown();
   });
 

@@ -1,0 +1,12 @@
+import type { ProcessorFactory } from '../../core/component';
+import { redactProcessorConfig, validateRedactConfig } from './config';
+import { RedactProcessor } from './redact-processor';
+
+export const redactProcessorFactory: ProcessorFactory<typeof redactProcessorConfig> = {
+  kind: 'processor',
+  type: 'redact',
+  description: 'Drops, hashes (keyed HMAC-SHA-256) or masks listed Teleport fields in the event, its line, the attributes derived from it and the Panther view.',
+  configShape: redactProcessorConfig,
+  validate: validateRedactConfig,
+  create: (config, ctx) => new RedactProcessor(config, ctx),
+};
