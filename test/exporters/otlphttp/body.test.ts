@@ -9,6 +9,7 @@ import { OtlpProtoEncoder } from '../../../core/otlp/proto';
 import { toDeadLetterRecord } from '../../../core/pipeline/dead-letter';
 import { newRecord, type LogRecord } from '../../../core/record';
 import { otlphttpExporterConfig } from '../../../exporters/otlphttp/config';
+import { ProtoRecordEncoder } from '../../../exporters/otlphttp/encoding';
 import { fileExporterConfig } from '../../../exporters/file/config';
 import { decode } from '../../support/otlp-sink';
 
@@ -46,6 +47,16 @@ describe('exporters: body setting', () => {
     // And the bytes are fewer by at least the lines.
     const size = (body: 'original' | 'none') => new OtlpProtoEncoder({ ...BASE, body }).encode(rs).length;
     assert.ok(size('original') - size('none') >= rs[0].raw.length + rs[1].raw.length, `${size('original')} vs ${size('none')}`);
+  });
+
+  it('`none` holds on worker threads too (records encoded one by one, assembled on the main thread)', () => {
+    const rs = records();
+    const resource: ResourceOptions = { ...BASE, body: 'none' };
+    const { bytes, ends, keys } = new ProtoRecordEncoder(resource).encode(rs);
+    const parts = rs.map((_, i) => ({ cluster: keys[i] === '' ? undefined : keys[i], logRecord: bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]) }));
+    const assembled = decode(new OtlpProtoEncoder(resource).assemble(parts), true);
+    assert.deepEqual(assembled, decode(new OtlpProtoEncoder(resource).encode(rs), true));
+    assert.deepEqual(assembled.map((r) => r.body), [undefined, undefined]);
   });
 
   it('a dead letter keeps its line under `none`', () => {
