@@ -2,7 +2,8 @@
  * A counting OTLP/HTTP logs sink for benchmarks, in its own process so its CPU is not charged to
  * the measured pipeline. Accepts `POST /v1/logs` (protobuf or JSON, gzip or not), counts log
  * records with a light protobuf walk (no full decode), answers 200; `GET /count` returns the
- * total (and the bytes on the wire and decompressed), `POST /reset` zeroes it. Prints `PORT <n>` on stdout when listening.
+ * total (and the bytes on the wire and decompressed), `POST /reset` zeroes it, `POST /delay?ms=N`
+ * makes it answer each request N ms late (a slow backend). Prints `PORT <n>` on stdout when listening.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ let count = 0;
 let requests = 0;
 let wireBytes = 0;
 let plainBytes = 0;
+let delayMs = 0;
 
 /** LogRecords in an ExportLogsServiceRequest: resource_logs(1) → scope_logs(2) → log_records(2). */
 function countProto(body: Uint8Array): number {
@@ -38,6 +40,7 @@ function countJson(body: Buffer): number {
 
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/count') return void res.end(JSON.stringify({ count, requests, wireBytes, plainBytes }));
+  if (req.method === 'POST' && req.url?.startsWith('/delay?ms=')) { delayMs = Number(req.url.slice(10)); return void res.end('{}'); }
   if (req.method === 'POST' && req.url === '/reset') { count = 0; requests = 0; wireBytes = 0; plainBytes = 0; return void res.end('{}'); }
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
@@ -51,7 +54,9 @@ const server = http.createServer((req, res) => {
       wireBytes += raw.length;
       plainBytes += body.length;
       res.setHeader('Content-Type', proto ? 'application/x-protobuf' : 'application/json');
-      res.end(proto ? Buffer.alloc(0) : '{}');
+      const answer = () => res.end(proto ? Buffer.alloc(0) : '{}');
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     };
     if (req.headers['content-encoding'] === 'gzip') zlib.gunzip(raw, done);
     else done(null, raw);

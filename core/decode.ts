@@ -5,6 +5,7 @@
  */
 import { boundNesting, mayNestDeeperThan } from './nesting';
 import type { LogRecord, RecordFailure } from './record';
+import { scanRfc3339 } from './time';
 
 export const DECODE_COMPONENT = 'decode';
 
@@ -28,6 +29,7 @@ export function decodeRecords(records: LogRecord[]): { records: LogRecord[]; fai
 /** A receiver that parsed the event itself (from `raw`) gets the same bound. */
 function bound(record: LogRecord): undefined {
   if (mayNestDeeperThan(record.raw)) record.event = boundNesting(record.event);
+  record.eventTime = timeOf(record.event!);
   return undefined;
 }
 
@@ -44,6 +46,14 @@ function decodeOne(record: LogRecord): RecordFailure | undefined {
     const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     return { record, code: 'json_not_object', reason: `not a JSON object but ${what}`, component: DECODE_COMPONENT };
   }
-  record.event = (mayNestDeeperThan(record.raw) ? boundNesting(value) : value) as Record<string, unknown>;
+  const event = (mayNestDeeperThan(record.raw) ? boundNesting(value) : value) as Record<string, unknown>;
+  record.event = event;
+  record.eventTime = timeOf(event);
   return undefined;
+}
+
+/** The event time, read here once for every stage (see LogRecord.eventTime). */
+function timeOf(event: Readonly<Record<string, unknown>>): LogRecord['eventTime'] {
+  const time = event.time;
+  return typeof time === 'string' ? scanRfc3339(time) ?? null : null;
 }

@@ -9,6 +9,8 @@
  * replacement.
  */
 
+import type { EventTime } from './time';
+
 /** Where a record came from, precise enough for a user to find the line again. */
 export interface SourcePosition {
   /** File path, `s3://bucket/key`, `kafka:topic/partition`, or the HTTP peer/path. */
@@ -42,6 +44,12 @@ export interface LogRecord {
    * parsed object); never mutated afterwards.
    */
   event?: Readonly<Record<string, unknown>>;
+  /**
+   * The event's `time`, read once by `decodeRecords` (core/time.ts scanRfc3339) for every stage
+   * that needs it: null when the event has no `time` or it is not RFC 3339; undefined when the
+   * record was not decoded by the core (consumers then read `event.time` themselves).
+   */
+  eventTime?: EventTime | null;
   /** Panther's normalized view (schema processor), with p_* fields. */
   panther?: Record<string, unknown>;
   /** Fields processors add for exporters (ECS fields, p_any_* indicators), keyed by dotted name. */
@@ -106,6 +114,7 @@ export function cloneForMutation(record: LogRecord): LogRecord {
     position: record.position,
     observedTimeUnixNano: record.observedTimeUnixNano,
     event: record.event,
+    eventTime: record.eventTime,
     panther: record.panther === undefined ? undefined : { ...record.panther },
     attributes: { ...record.attributes },
     refusal: record.refusal,
@@ -113,7 +122,7 @@ export function cloneForMutation(record: LogRecord): LogRecord {
 }
 
 export function newRecord(raw: string, position: SourcePosition, observedTimeUnixNano: bigint): LogRecord {
-  return { raw, position, observedTimeUnixNano, event: undefined, panther: undefined, attributes: {} };
+  return { raw, position, observedTimeUnixNano, event: undefined, eventTime: undefined, panther: undefined, attributes: {} };
 }
 
 /** Nanoseconds since the epoch, now. */

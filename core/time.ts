@@ -5,49 +5,105 @@
  * digits. So an event time the schema processor refuses is also unknown (0) to the OTLP encoders.
  */
 
-const STRICT_RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const NANOS_PER_DAY = 86_400_000_000_000n;
 
-// Consecutive audit events mostly share their second: remember the last whole-second UTC prefix
-// (`YYYY-MM-DDTHH:MM:SS`) and its value, so the common case is a string compare and the fraction.
-let lastPrefix = '';
-let lastSecondsNano = 0n;
+/**
+ * An instant as whole days since 1970-01-01 (UTC, negative before) and nanoseconds into that day:
+ * both plain numbers, so the common consumers need no bigint (the OTLP encoders keep the day's
+ * midnight, Panther's writer the day's `YYYY-MM-DD`).
+ */
+export interface EventTime {
+  readonly day: number;
+  /** 0 to 86,399,999,999,999. */
+  readonly nanosOfDay: number;
+}
+
+/**
+ * RFC 3339 read by one scan of its characters (no regex, no Date), or undefined when `text` is not
+ * RFC 3339 as defined above: `YYYY-MM-DDTHH:MM:SS`, an optional `.` and 1-9 digits, `Z` or
+ * `±hh:mm`; a real calendar day, hours 0-23, minutes and seconds 0-59 (in the offset too).
+ */
+export function scanRfc3339(text: string): EventTime | undefined {
+  const n = text.length;
+  if (n < 20 || n > 35) return undefined;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */
+    || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return undefined;
+  // The fraction runs to the zone designator.
+  let at = 19;
+  let fraction = 0;
+  if (text.charCodeAt(at) === 0x2e /* . */) {
+    at++;
+    const from = at;
+    while (at < n && at - from < 10) {
+      const d = text.charCodeAt(at) - 0x30;
+      if (d < 0 || d > 9) break;
+      fraction = fraction * 10 + d;
+      at++;
+    }
+    const count = at - from;
+    if (count < 1 || count > 9) return undefined;
+    fraction *= POW10[9 - count];
+  }
+  let offsetMinutes = 0;
+  const zone = text.charCodeAt(at);
+  if (zone === 0x5a /* Z */) {
+    if (at + 1 !== n) return undefined;
+  } else if (zone === 0x2b /* + */ || zone === 0x2d /* - */) {
+    if (at + 6 !== n || text.charCodeAt(at + 3) !== 0x3a) return undefined;
+    const oh = digits(text, at + 1, at + 3);
+    const om = digits(text, at + 4, at + 6);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offsetMinutes = (zone === 0x2d ? -1 : 1) * (oh * 60 + om);
+  } else {
+    return undefined;
+  }
+  let days = daysFromCivil(year, month, day);
+  // Local time minus the offset is UTC; it may fall on the day before or after.
+  let seconds = hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+  if (seconds < 0) { seconds += 86_400; days--; } else if (seconds >= 86_400) { seconds -= 86_400; days++; }
+  return { day: days, nanosOfDay: seconds * 1e9 + fraction };
+}
+
+/** The value of text[from, to) as decimal digits, or -1 when any is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (the era arithmetic of H. Hinnant's days_from_civil). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** Nanoseconds since the epoch of an EventTime. */
+export function unixNanoOf(t: EventTime): bigint {
+  return BigInt(t.day) * NANOS_PER_DAY + BigInt(t.nanosOfDay);
+}
 
 /** Nanoseconds since the epoch, or undefined when `text` is not RFC 3339 (0 to 9 fractional digits). */
 export function rfc3339ToUnixNano(text: string): bigint | undefined {
-  const n = text.length;
-  if (n >= 20 && n <= 30 && text.charCodeAt(n - 1) === 90 /* Z */ && text.startsWith(lastPrefix) && lastPrefix !== '') {
-    const rest = text.slice(19, n - 1);
-    if (rest === '') return lastSecondsNano;
-    if (/^\.\d{1,9}$/.test(rest)) return lastSecondsNano + BigInt(rest.slice(1).padEnd(9, '0'));
-  }
-  const parsed = parseFull(text);
-  if (parsed !== undefined && text.endsWith('Z') && text[10] === 'T') {
-    lastPrefix = text.slice(0, 19);
-    lastSecondsNano = parsed - (parsed % 1_000_000_000n + 1_000_000_000n) % 1_000_000_000n;
-  }
-  return parsed;
-}
-
-function parseFull(text: string): bigint | undefined {
-  const m = STRICT_RFC3339.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone, oh, om] = m;
-  const sign = zone === 'Z' ? undefined : zone[0];
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
-  if (sign && (Number(oh) > 23 || Number(om) > 59)) return undefined;
-  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999, and Teleport writes
-  // 0001-01-01T00:00:00Z for "never".
-  const date = new Date(0);
-  date.setUTCFullYear(Number(y), month - 1, day);
-  date.setUTCHours(Number(h), Number(mi), Number(s));
-  let ms = date.getTime();
-  if (Number.isNaN(ms) || date.getUTCDate() !== day) return undefined;
-  if (sign) ms -= (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
-  const nanos = frac ? Number(frac.padEnd(9, '0')) : 0;
-  return BigInt(ms) * 1_000_000n + BigInt(nanos);
+  const t = scanRfc3339(text);
+  return t === undefined ? undefined : unixNanoOf(t);
 }
 
 /** `YYYY-MM-DD HH:MM:SS.fffffffff` in UTC, as Panther writes timestamps. */
@@ -68,19 +124,8 @@ const NINE_ZEROS = '000000000';
 export function rfc3339ToPantherTime(text: string): string | undefined {
   const utc = utcToPantherTime(text);
   if (utc !== undefined) return utc === '' ? undefined : utc;
-  const m = STRICT_RFC3339.exec(text);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return undefined;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return undefined;
-  const frac = m[7] === undefined ? NINE_ZEROS : m[7] + NINE_ZEROS.slice(m[7].length);
-  if (m[8] === 'Z') return `${text.slice(0, 10)} ${text.slice(11, 19)}.${frac}`;
-  if (Number(m[9]) > 23 || Number(m[10]) > 59) return undefined;
-  const nanos = rfc3339ToUnixNano(text);
-  return nanos === undefined ? undefined : formatPantherTime(nanos);
+  const t = scanRfc3339(text);
+  return t === undefined ? undefined : formatPantherTime(unixNanoOf(t));
 }
 
 /**

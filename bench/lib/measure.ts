@@ -44,9 +44,12 @@ export function parseResult(name: string, stdout: string, status: number | null,
  */
 export const NODE_FLAGS = ['--max-semi-space-size=32'];
 
-/** Runs `script args...` (default: bench/lib/child.js, the floor and the CLI) and reads its result. */
-export function measure(name: string, events: number, args: string[], script = path.join(__dirname, 'child.js')): Measurement {
-  const r = spawnSync(process.execPath, [...NODE_FLAGS, script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+/**
+ * Runs `script args...` (default: bench/lib/child.js, the floor and the CLI) with `flags` (default
+ * NODE_FLAGS) and reads its result.
+ */
+export function measure(name: string, events: number, args: string[], script = path.join(__dirname, 'child.js'), flags = NODE_FLAGS): Measurement {
+  const r = spawnSync(process.execPath, [...flags, script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   return { name, events, ...parseResult(name, r.stdout, r.status, r.stderr) };
 }
 

@@ -3,10 +3,16 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 
+export interface SinkCounts { count: number; requests: number; wireBytes: number; plainBytes: number }
+
 export interface BenchSink {
   readonly url: string;
-  /** Records received since the last call; zeroes the count. */
+  /** Records received since the last call (of this or `counts`); zeroes the count. */
   received(): Promise<number>;
+  /** Records, requests and bytes (on the wire, and before gzip) since the last call; zeroes them. */
+  counts(): Promise<SinkCounts>;
+  /** Makes the sink answer every request `ms` late (0: at once): a slow backend. */
+  setDelay(ms: number): Promise<void>;
   stop(): void;
 }
 
@@ -31,13 +37,16 @@ export async function startSink(): Promise<BenchSink> {
     child.on('exit', (code) => reject(new Error(`sink exited (${code})`)));
   });
   const url = `http://127.0.0.1:${port}`;
+  const counts = async (): Promise<SinkCounts> => {
+    const c = JSON.parse(await request(`${url}/count`, 'GET')) as SinkCounts;
+    await request(`${url}/reset`, 'POST');
+    return c;
+  };
   return {
     url,
-    async received() {
-      const { count } = JSON.parse(await request(`${url}/count`, 'GET')) as { count: number };
-      await request(`${url}/reset`, 'POST');
-      return count;
-    },
+    received: async () => (await counts()).count,
+    counts,
+    setDelay: async (ms) => { await request(`${url}/delay?ms=${ms}`, 'POST'); },
     stop: () => child.kill(),
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { jsonText } from '../nesting';
-import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, recordUid, severityOf } from './log-record';
+import { clusterNameOf, otlpValueDepth, recordTimeUnixNano, recordUid, severityOf } from './log-record';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -42,6 +42,19 @@ export interface ResourceOptions {
   readonly attributes: Attributes;
   readonly scopeName: string;
   readonly scopeVersion: string;
+  /**
+   * What each log record's body carries: `original` (the default) the line as read; `none` no body,
+   * for pipelines whose attributes already carry every field (ecs: `teleport.audit.*`). A dead
+   * letter keeps its body whatever this says: the line is all it has.
+   */
+  readonly body?: BodyMode;
+}
+
+export type BodyMode = 'original' | 'none';
+
+/** Whether `record`'s body is written under `resource.body`. */
+export function writesBody(resource: ResourceOptions, record: LogRecord): boolean {
+  return resource.body !== 'none' || record.deadLetter === true;
 }
 
 /**
@@ -70,7 +83,7 @@ export function encodeExportLogsServiceRequest(records: readonly LogRecord[], re
     out.push(firstGroup ? '' : ',', '{"resource":{"attributes":', JSON.stringify(toJsonAttributes(attrs)), '},"scopeLogs":[{"scope":', scope, ',"logRecords":[');
     for (let i = 0; i < group.length; i++) {
       if (i > 0) out.push(',');
-      encodeLogRecord(group[i], observed, out);
+      encodeLogRecord(group[i], observed, out, resource);
     }
     out.push(']}]}');
     firstGroup = false;
@@ -101,14 +114,15 @@ function keyPrefix(key: string): string {
   return p;
 }
 
-function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache, out: string[]): void {
+function encodeLogRecord(record: LogRecord, observed: ObservedTimeCache, out: string[], resource: ResourceOptions): void {
   const event = record.event;
   const [severityNumber, severityText] = severityOf(event?.code);
   // One record as a short rope of pieces; the batch joins the records once.
-  let s = '{"timeUnixNano":"' + eventTimeUnixNano(event).toString() + '","observedTimeUnixNano":"' + observed.get(record.observedTimeUnixNano)
+  let s = '{"timeUnixNano":"' + recordTimeUnixNano(record).toString() + '","observedTimeUnixNano":"' + observed.get(record.observedTimeUnixNano)
     + '","severityNumber":' + String(severityNumber);
   if (severityText !== '') s += ',"severityText":' + JSON.stringify(severityText);
-  s += ',"body":{"stringValue":' + JSON.stringify(record.raw) + '},"attributes":[';
+  if (writesBody(resource, record)) s += ',"body":{"stringValue":' + JSON.stringify(record.raw) + '}';
+  s += ',"attributes":[';
   let first = true;
   const attributes = record.attributes;
   for (const key in attributes) {

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { maxNestingDepth } from '../nesting';
 import type { Attributes, LogRecord } from '../record';
-import { rfc3339ToUnixNano } from '../time';
+import { rfc3339ToUnixNano, unixNanoOf } from '../time';
 
 /**
  * Protobuf decoders commonly refuse more than 100 nested messages (the default of Java's and of
@@ -60,6 +60,14 @@ export function eventTimeUnixNano(event: LogRecord['event']): bigint {
   return time !== undefined && time >= 0n && time <= MAX_FIXED64 ? time : 0n;
 }
 
+/** As eventTimeUnixNano, from the time decode read (LogRecord.eventTime) when it did. */
+export function recordTimeUnixNano(record: LogRecord): bigint {
+  const t = record.eventTime;
+  if (t === undefined) return eventTimeUnixNano(record.event);
+  if (t === null || t.day < 0) return 0n;
+  return unixNanoOf(t);
+}
+
 /**
  * The stable id a backend deduplicates on (delivery is at-least-once): the event's `uid`, else a
  * hash of where the record was read. The byte offset is preferred to the line number, which a
@@ -78,7 +86,7 @@ export function toOtlpLogRecord(record: LogRecord): OtlpLogRecord {
   const [severityNumber, severityText] = severityOf(event?.code);
   const attributes = { ...record.attributes, 'log.record.uid': recordUid(record) };
   return {
-    timeUnixNano: eventTimeUnixNano(event),
+    timeUnixNano: recordTimeUnixNano(record),
     observedTimeUnixNano: record.observedTimeUnixNano,
     severityNumber,
     severityText,

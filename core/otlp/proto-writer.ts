@@ -17,10 +17,55 @@ const utf8Write: (buf: Buffer, s: string, offset: number, length: number) => num
     ? (buf, s, offset, length) => (buf as Utf8Writable).utf8Write!(s, offset, length)
     : (buf, s, offset, length) => buf.write(s, offset, length, 'utf8');
 
-/** Base of encoders: not reentrant, no I/O. */
+/** Smallest buffer a message starts in. */
+const MIN_START = 64 * 1024;
+
+/**
+ * Base of encoders: not reentrant, no I/O. A message is written into a buffer that the caller then
+ * owns (`takeMessage`): no copy out. The next message starts in a new buffer sized after the last
+ * one, so a message of the usual size is written with no growth and no copy at all.
+ */
 export class ProtoWriter {
-  protected buf: Buffer = Buffer.allocUnsafe(1 << 20);
+  protected buf: Buffer = Buffer.allocUnsafe(0);
   protected pos = 0;
+  /** Size of the last message taken: what the next one most likely needs. */
+  private lastSize = MIN_START;
+
+  /** Kept between calls for content that is copied out anyway (startScratch). */
+  private scratch: Buffer = EMPTY;
+
+  /** Starts a message in a fresh buffer, for takeMessage. */
+  protected startMessage(): void {
+    // An eighth more than last time: a batch a little larger than the last still fits.
+    this.buf = Buffer.allocUnsafe(Math.max(MIN_START, this.lastSize + (this.lastSize >>> 3)));
+    this.pos = 0;
+  }
+
+  /** Starts writing into the reused scratch space; the caller copies what it needs, then endScratch. */
+  protected startScratch(): void {
+    this.buf = this.scratch.length > 0 ? this.scratch : Buffer.allocUnsafeSlow(MIN_START);
+    this.pos = 0;
+  }
+
+  protected endScratch(): void {
+    this.scratch = this.buf;
+    this.buf = EMPTY;
+    this.pos = 0;
+  }
+
+  /** Bytes a length prefix of a message as large as the last one takes: a guess for the outer messages. */
+  protected outerLengthBytes(): number {
+    return varintSize(this.lastSize);
+  }
+
+  /** The message written since startMessage, handed over: the writer keeps no reference to it. */
+  protected takeMessage(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.lastSize = this.pos;
+    this.buf = EMPTY;
+    this.pos = 0;
+    return out;
+  }
 
   /**
    * Writes the tag of length-delimited field `field` and reserves `reserved` bytes for its
@@ -128,11 +173,13 @@ export class ProtoWriter {
   /** Room for `n` more bytes, growing the scratch buffer (offsets stay valid: they are indices). */
   protected ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n, MIN_START));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
 }
+
+const EMPTY = Buffer.allocUnsafe(0);
 
 /**
  * Copies `s` byte for byte into `buf` from `at` while it is ASCII, the common case of short keys

@@ -19,9 +19,9 @@
  */
 import type { AttributeValue, Attributes, LogRecord } from '../record';
 import { clusterNameOf, eventTimeUnixNano, otlpValueDepth, recordUid, severityOf } from './log-record';
-import type { ResourceOptions } from './json';
+import { writesBody, type ResourceOptions } from './json';
 import { copyAscii, ProtoWriter } from './proto-writer';
-import { timeOfDayNanos } from '../time';
+import { timeOfDayNanos, unixNanoOf, type EventTime } from '../time';
 import { jsonText } from '../nesting';
 
 const INT64_MIN = -(2n ** 63n);
@@ -50,11 +50,11 @@ export class OtlpProtoEncoder extends ProtoWriter {
     super();
   }
 
+  /** The request, in a buffer the caller owns (the encoder keeps no reference to it). */
   encode(records: readonly LogRecord[]): Buffer {
-    this.pos = 0;
+    this.startMessage();
     for (const [cluster, group] of byCluster(records, clusterNameOf)) this.resourceLogs(cluster, group);
-    // A copy: the scratch buffer is reused by the next call while this body may still be in flight.
-    return this.copyOut();
+    return this.takeMessage();
   }
 
   /**
@@ -64,16 +64,18 @@ export class OtlpProtoEncoder extends ProtoWriter {
    * their own that can be transferred.
    */
   encodeEach(records: readonly LogRecord[]): { bytes: Uint8Array; ends: Int32Array } {
-    this.pos = 0;
+    this.startScratch();
     const ends = new Int32Array(records.length);
     for (let i = 0; i < records.length; i++) {
       this.logRecordContent(records[i]);
       ends[i] = this.pos;
     }
-    // allocUnsafeSlow: never from Buffer's shared pool (whose memory cannot be transferred), and not zero-filled.
+    // Copied out to exactly its size, since the whole ArrayBuffer is what a transfer moves: this
+    // runs on a worker thread, and allocUnsafeSlow keeps it out of Buffer's shared pool.
     const out = Buffer.allocUnsafeSlow(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
-    return { bytes: new Uint8Array(out.buffer, 0, this.pos), ends };
+    this.endScratch();
+    return { bytes: new Uint8Array(out.buffer, 0, out.length), ends };
   }
 
   /**
@@ -82,19 +84,9 @@ export class OtlpProtoEncoder extends ProtoWriter {
    * clusterNameOf), the bytes equal `encode`'s.
    */
   assemble(parts: readonly { cluster: string | undefined; logRecord: Uint8Array }[]): Buffer {
-    this.pos = 0;
+    this.startMessage();
     for (const [cluster, group] of byCluster(parts, (p) => p.cluster)) this.resourceParts(cluster, group);
-    return this.copyOut();
-  }
-
-  /**
-   * What was written, in a Buffer of its own. Not Buffer.from(subarray): that zero-fills the new
-   * memory before copying into it, a cost per byte as large as the copy.
-   */
-  private copyOut(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    return out;
+    return this.takeMessage();
   }
 
   // ---- messages
@@ -102,6 +94,8 @@ export class OtlpProtoEncoder extends ProtoWriter {
   /** Start of the current ResourceLogs and ScopeLogs contents, for endResource. */
   private rlStart = 0;
   private slStart = 0;
+  /** Bytes reserved for the ResourceLogs and ScopeLogs lengths being written. */
+  private outerReserved = 4;
 
   private resourceLogs(cluster: string | undefined, records: readonly LogRecord[]): void {
     this.beginResource(cluster);
@@ -129,7 +123,10 @@ export class OtlpProtoEncoder extends ProtoWriter {
 
   /** ResourceLogs up to its ScopeLogs' first log record. */
   private beginResource(cluster: string | undefined): void {
-    this.rlStart = this.begin(1, 4);
+    // The outer lengths are reserved at the size the last request's needed: most requests are of
+    // a size, so the whole request is not moved to fit its lengths (as a fixed guess would).
+    this.outerReserved = Math.max(1, this.outerLengthBytes());
+    this.rlStart = this.begin(1, this.outerReserved);
     const res = this.begin(1, 2);
     const base = this.resource.attributes;
     let clusterWritten = cluster === undefined;
@@ -140,7 +137,7 @@ export class OtlpProtoEncoder extends ProtoWriter {
     }
     if (!clusterWritten) this.keyValue(1, CLUSTER_KEY, cluster!);
     this.end(res, 2);
-    this.slStart = this.begin(2, 4);
+    this.slStart = this.begin(2, this.outerReserved);
     const scope = this.begin(1, 1);
     this.string(1, this.resource.scopeName);
     if (this.resource.scopeVersion !== '') this.string(2, this.resource.scopeVersion);
@@ -148,8 +145,8 @@ export class OtlpProtoEncoder extends ProtoWriter {
   }
 
   private endResource(): void {
-    this.end(this.slStart, 4);
-    this.end(this.rlStart, 4);
+    this.end(this.slStart, this.outerReserved);
+    this.end(this.rlStart, this.outerReserved);
   }
 
   /** A LogRecord message's content, without its tag and length. */
@@ -157,7 +154,8 @@ export class OtlpProtoEncoder extends ProtoWriter {
     const event = record.event;
     this.ensure(64);
     this.buf[this.pos++] = 0x09; // time_unix_nano (1), fixed64
-    this.eventTime(event);
+    if (record.eventTime === undefined) this.eventTime(event);
+    else this.decodedTime(record.eventTime);
     const code = event?.code;
     const [severityNumber, severityText] = severityOf(code);
     if (severityNumber !== 0) {
@@ -165,10 +163,12 @@ export class OtlpProtoEncoder extends ProtoWriter {
       this.varint(severityNumber);
     }
     if (severityText !== '') this.string(3, severityText);
-    // body (5): AnyValue { string_value (1) }
-    const body = this.begin(5, 2);
-    this.string(1, record.raw);
-    this.end(body, 2);
+    if (writesBody(this.resource, record)) {
+      // body (5): AnyValue { string_value (1) }
+      const body = this.begin(5, 2);
+      this.string(1, record.raw);
+      this.end(body, 2);
+    }
     const uid = recordUid(record);
     const attributes = record.attributes;
     let uidWritten = false;
@@ -313,6 +313,35 @@ export class OtlpProtoEncoder extends ProtoWriter {
         this.dayHi = Number(midnight >> 32n);
       }
     }
+  }
+
+  /** Day (since the epoch) whose midnight is in midnightLo/Hi; NaN: none yet. */
+  private midnightDay = NaN;
+  private midnightLo = 0;
+  private midnightHi = 0;
+
+  /**
+   * time_unix_nano of a time decode read (recordTimeUnixNano's value): the day's midnight is
+   * kept as two uint32 halves, so a record of the same day costs an addition, no bigint.
+   */
+  private decodedTime(t: EventTime | null): void {
+    if (t === null || t.day < 0) { this.fixed64(0n); return; }
+    if (t.day !== this.midnightDay) {
+      const midnight = BigInt(t.day) * 86_400_000_000_000n;
+      if (midnight + 86_400_000_000_000n > 0xffffffffffffffffn) {
+        // The last days fixed64 reaches (year 2554), and beyond: exactly as recordTimeUnixNano.
+        const v = unixNanoOf(t);
+        this.fixed64(v <= 0xffffffffffffffffn ? v : 0n);
+        return;
+      }
+      this.midnightDay = t.day;
+      this.midnightLo = Number(midnight & 0xffffffffn);
+      this.midnightHi = Number(midnight >> 32n);
+    }
+    const lo = this.midnightLo + t.nanosOfDay; // below 2^53: exact
+    const carry = Math.floor(lo / 0x100000000);
+    this.uint32(lo - carry * 0x100000000);
+    this.uint32(this.midnightHi + carry);
   }
 
   private observed(v: bigint): void {

@@ -49,6 +49,7 @@ export class FileExporter implements Exporter {
       attributes: { 'service.name': 'teleport', ...config.resource },
       scopeName: SCOPE_NAME,
       scopeVersion: VERSION,
+      body: config.body,
     };
   }
 

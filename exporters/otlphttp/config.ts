@@ -3,6 +3,7 @@ import path from 'node:path';
 import { componentStateDir } from '../../core/data-dir';
 import { retryOnFailureField } from '../../core/retry';
 import { headerListErrors } from './headers';
+import { bodyField } from '../../core/otlp/body-field';
 
 export const otlphttpExporterConfig = {
   endpoint: optional(url({
@@ -14,6 +15,7 @@ export const otlphttpExporterConfig = {
     default: 'proto',
   }),
   compression: oneOf(['gzip', 'none'] as const, { doc: 'Request body compression.', default: 'gzip' }),
+  body: bodyField,
   compression_level: int({
     doc: 'gzip level, 1 (fastest) to 9 (smallest). Compression runs off the main thread.',
     default: 1, min: 1, max: 9,

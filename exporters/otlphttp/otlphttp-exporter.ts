@@ -32,7 +32,7 @@ import { requestHeaders } from './headers';
 
 /** The resource and scope every request carries. */
 export function resourceOf(config: OtlpHttpExporterConfig): ResourceOptions {
-  return { attributes: { 'service.name': 'teleport', ...config.resource }, scopeName: SCOPE_NAME, scopeVersion: VERSION };
+  return { attributes: { 'service.name': 'teleport', ...config.resource }, scopeName: SCOPE_NAME, scopeVersion: VERSION, body: config.body };
 }
 
 /** How long shutdown lets requests in flight finish before cutting their connections. */

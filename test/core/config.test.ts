@@ -29,7 +29,7 @@ service:
 describe('config', () => {
   it('accepts a valid config and applies defaults', () => {
     const c = parseConfig(valid, 'p.yaml', testRegistry, {});
-    assert.deepEqual(c.exporters.get('file/out')!.config, { path: './out.jsonl', append: false, fsync: true, resource: {} });
+    assert.deepEqual(c.exporters.get('file/out')!.config, { path: './out.jsonl', append: false, fsync: true, body: 'original', resource: {} });
     assert.equal(c.pipelines[0].id, 'logs');
   });
 
@@ -46,7 +46,7 @@ service:
 `);
     assert.deepEqual(lines, [
       'receivers.testreceiver.batch_size: must be an integer',
-      'exporters.file/out.colour: unknown key (known: path, append, fsync, resource)',
+      'exporters.file/out.colour: unknown key (known: path, append, fsync, body, resource)',
       'exporters.file/out.path: must be a string',
       `exporters.otlp: unknown exporter type "otlp" (known: ${testRegistry.types('exporter').join(', ')})`,
       'service.pipelines.logs.exporters[1]: exporter "file/missing" is not defined under exporters',

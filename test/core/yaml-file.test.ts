@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadCategoryTable } from '../../processors/ecs/categories';
 import { loadPantherSchema } from '../../core/panther/schema';
-import { adoptYamlDocuments, parsedYamlDocuments, readYamlFile, YamlFileError } from '../../core/yaml-file';
+import YAML from 'yaml';
+import { adoptYamlDocuments, parsedCopyPath, parsedCopyText, parsedYamlDocuments, readYamlFile, YamlFileError } from '../../core/yaml-file';
+import { bundledYamlFiles } from '../../scripts/generate-docs';
 import { tmpDir } from '../support/service';
 
 describe('YAML data files', () => {
@@ -43,5 +45,32 @@ describe('YAML data files', () => {
     fs.writeFileSync(notYaml, 'schema: [\n');
     assert.throws(() => loadPantherSchema(notYaml), /not-yaml\.yml: not valid YAML: [^\n]+$/);
     assert.throws(() => loadCategoryTable(notYaml), /cannot read ECS categories from .*not-yaml\.yml: [^\n]+$/);
+  });
+
+  it('use a parsed copy only while it was made from the file as it is; the bundled copies are current', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'copy.yaml');
+    fs.writeFileSync(file, 'a: 1\n');
+    // A copy of other text (the file was edited since): ignored, the YAML is parsed.
+    fs.writeFileSync(parsedCopyPath(file), parsedCopyText('a: 2\n'));
+    assert.deepEqual(readYamlFile(file), { a: 1 });
+    const edited = path.join(dir, 'copy2.yaml');
+    fs.writeFileSync(edited, 'a: 1\n');
+    // A copy of this very text is used (its document marked so the test can tell).
+    const copy = JSON.parse(parsedCopyText('a: 1\n')) as { sha256: string; document: unknown };
+    fs.writeFileSync(parsedCopyPath(edited), JSON.stringify({ ...copy, document: { a: 1, fromCopy: true } }));
+    assert.deepEqual(readYamlFile(edited), { a: 1, fromCopy: true });
+    const junk = path.join(dir, 'copy3.yaml');
+    fs.writeFileSync(junk, 'b: [x]\n');
+    fs.writeFileSync(parsedCopyPath(junk), '{not json');
+    assert.deepEqual(readYamlFile(junk), { b: ['x'] });
+
+    const bundled = bundledYamlFiles();
+    assert.ok(bundled.length >= 2);
+    for (const yamlFile of bundled) {
+      const text = fs.readFileSync(yamlFile, 'utf8');
+      assert.equal(fs.readFileSync(parsedCopyPath(yamlFile), 'utf8'), parsedCopyText(text), `${yamlFile}: parsed copy is stale; run npm run docs`);
+      assert.deepEqual(JSON.parse(parsedCopyText(text)).document, YAML.parse(text));
+    }
   });
 });

@@ -99,4 +99,18 @@ describe('otlphttp protobuf encoder', () => {
     assert.equal(decode(second, true)[0].timeUnixNano, '1704067200200000000');
     assert.equal(encoder.encode([]).length, 0);
   });
+
+  it('writes the same bytes whatever the size of the request before (the outer lengths are reserved after it)', () => {
+    const small = [record({ event: 'a', code: 'T1I', uid: 'u' })];
+    // Over 2 MiB: its ResourceLogs and ScopeLogs lengths take 4 bytes, a small request's 1.
+    const large = Array.from({ length: 300 }, (_, i) => record({ event: 'b', code: 'T2I', uid: `u${i}` }, { big: 'x'.repeat(8000) }));
+    const fresh = (rs: LogRecord[]) => new OtlpProtoEncoder(RESOURCE).encode(rs);
+    const warmed = new OtlpProtoEncoder(RESOURCE);
+    for (const rs of [small, large, large, small, large, small, small]) {
+      const out = warmed.encode(rs);
+      assert.ok(out.equals(fresh(rs)), `${rs.length} records`);
+      assert.equal(decode(out, true).length, rs.length);
+    }
+    assert.ok(fresh(large).length > 2 * 1024 * 1024);
+  });
 });
