@@ -5,45 +5,16 @@
  * (bench/otlphttp-sink.ts) so its CPU is not charged to the pipeline; after each run it reports
  * how many records arrived, so drops show. Usage: node dist/bench/otlphttp.js [events]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { generateFile, repoRoot } from './lib/generate';
 import { measure, NODE_FLAGS, report, type Measurement } from './lib/measure';
+import { startSink } from './lib/otlp-sink';
 
 const events = Number(process.argv[2] ?? 1_000_000);
 const dir = path.join(repoRoot(), 'bench', 'out');
 const input = path.join(dir, `teleport-${events}.log`);
-
-/**
- * A request on a connection of its own: the parent blocks in spawnSync while a scenario runs, so a
- * kept-alive socket would be found closed by the sink's keep-alive timeout only when reused.
- */
-function request(url: string, method: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.request(url, { method, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve(body));
-    }).on('error', reject).end();
-  });
-}
-
-async function startSink(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'otlphttp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => { const m = /PORT (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
-    child.on('exit', (code) => reject(new Error(`sink exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
-}
-
-async function received(url: string): Promise<number> {
-  const { count } = JSON.parse(await request(`${url}/count`, 'GET')) as { count: number };
-  await request(`${url}/reset`, 'POST');
-  return count;
-}
 
 function pipelineConfig(name: string, url: string, processors: string[], workers: number): string {
   const file = path.join(dir, `otlphttp-${name}.yaml`);
@@ -98,7 +69,7 @@ async function main(): Promise<void> {
     ];
     for (const [name, label, processors, workers] of scenarios) {
       const m = measure(label, events, ['pipeline', pipelineConfig(name, sink.url, processors, workers)]);
-      const got = await received(sink.url);
+      const got = await sink.received();
       const dead = deadLettered(name);
       rows.push(m);
       notes.push(`${label}: ${got.toLocaleString('en-US')} records at the sink, ${dead.toLocaleString('en-US')} dead-lettered, ${(events - got - dead).toLocaleString('en-US')} missing`);
@@ -111,7 +82,7 @@ async function main(): Promise<void> {
     const peerRows: Measurement[] = [];
     for (const [label, modes] of peers) {
       const sdk = sdkPath(sink.url, label, modes);
-      const got = await received(sink.url);
+      const got = await sink.received();
       rows.push(sdk);
       peerRows.push(sdk);
       notes.push(`${sdk.name}: emitted ${sdk.emitted.toLocaleString('en-US')}, ${got.toLocaleString('en-US')} at the sink, ${(sdk.emitted - got).toLocaleString('en-US')} dropped (${(((sdk.emitted - got) / sdk.emitted) * 100).toFixed(1)}%)`);

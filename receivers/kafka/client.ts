@@ -14,7 +14,7 @@ export function createKafka(config: KafkaReceiverConfig, id: string, logger: Log
   const options: KafkaConfig = {
     clientId: config.client_id,
     brokers: config.brokers,
-    logLevel: logLevel.WARN,
+    logLevel: process.env.DEBUG_KAFKAJS ? logLevel.INFO : logLevel.WARN,
     logCreator: () => (entry: LogEntry) => logEntry(entry, logger),
     // Connection retries are kafkajs's; the receiver retries its own work (commits, rewinds).
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
@@ -42,5 +42,6 @@ function logEntry(entry: LogEntry, logger: Logger): void {
   const { message, error } = entry.log as { message: string; error?: string };
   const text = `kafka ${entry.namespace}: ${message}${error !== undefined ? `: ${error}` : ''}`;
   const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
+  if (process.env.DEBUG_KAFKAJS) { logger.warn(text + ' ' + JSON.stringify(entry.log)); return; }
   logger.rateLimited(`kafkajs ${entry.namespace} ${message}`, level, text);
 }

@@ -69,6 +69,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       revoked: t.counter('kafka_partitions_revoked_total', 'Partitions this member lost in a rebalance.'),
       abandoned: t.counter('kafka_batches_abandoned_total', 'Batches still in flight when their partition was revoked: not committed, read again by the new owner.'),
       paused: t.counter('kafka_partition_pauses_total', 'Times a partition was paused because max_batches_in_flight batches awaited acknowledgement, or one failed.'),
+      restarts: t.counter('kafka_consumer_restarts_total', 'Times the consumer was created again after kafkajs gave up on a non-retriable error.'),
       rewinds: t.counter('kafka_partition_rewinds_total', 'Times a partition was read again from its last acknowledged offset after a batch was not acknowledged.'),
     };
     t.labelledGauge('kafka_consumer_lag', 'Messages between the last acknowledged offset and the high watermark of the last fetch, per assigned partition.', byPartition, () => {
@@ -104,19 +105,23 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     if (this.loop !== undefined || this.abort.signal.aborted) return;
     this.host = host;
     const kafka = (this.kafka = createKafka(this.config, this.ctx.id, this.ctx.logger));
+    if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), this.config.group_id, this.config.initial_offset);
+    this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
+    this.startConsumer();
+  }
+
+  private startConsumer(): void {
     const c = this.config;
-    this.consumer = kafka.consumer({
+    const consumer = (this.consumer = this.kafka!.consumer({
       groupId: c.group_id,
       sessionTimeout: c.session_timeout,
       heartbeatInterval: c.heartbeat_interval,
       rebalanceTimeout: c.rebalance_timeout,
       maxBytesPerPartition: c.max_bytes_per_partition,
       maxWaitTimeInMs: c.fetch_max_wait,
-    });
-    this.watch(this.consumer);
-    if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), c.group_id, c.initial_offset);
-    this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
-    this.loop = this.run(host.once).catch((err: unknown) => {
+    }));
+    this.watch(consumer);
+    this.loop = this.run(consumer, this.host!.once).catch((err: unknown) => {
       if (!this.abort.signal.aborted) this.rejectDone(new Error(`${this.ctx.id}: ${errorMessage(err)}`));
     });
   }
@@ -151,8 +156,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     this.resolveDone();
   }
 
-  private async run(once: boolean): Promise<void> {
-    const consumer = this.consumer!;
+  private async run(consumer: KafkaConsumer, once: boolean): Promise<void> {
     const topics = this.config.topics.map((t) => (t.startsWith('^') ? new RegExp(t) : t));
     for (;;) {
       try {
@@ -184,10 +188,29 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     consumer.on(CRASH, (e) => {
       const { error, restart } = e.payload;
       if (this.abort.signal.aborted) return;
-      const message = `consumer failed: ${errorMessage(error)}${restart ? ' (restarting)' : ''}`;
-      if (!restart) this.rejectDone(new Error(`${this.ctx.id}: ${message}`));
-      this.ctx.logger.rateLimited('crash', restart ? 'warn' : 'error', message);
+      const message = `consumer failed: ${errorMessage(error)}`;
+      if (restart) {
+        this.ctx.logger.rateLimited('crash', 'warn', `${message} (restarting)`);
+      } else if (this.once !== undefined) {
+        this.rejectDone(new Error(`${this.ctx.id}: ${message}`));
+      } else {
+        void this.rejoin(message);
+      }
     });
+  }
+
+  /**
+   * kafkajs gives up on an error it deems non-retriable (a broker answering a late SyncGroup with
+   * INVALID_REQUEST, say) and has already left the group: a long-running member must not stay
+   * alive consuming nothing. What it had in flight is dropped uncommitted, as in a revocation, and
+   * a new consumer joins the group after a delay.
+   */
+  private async rejoin(message: string): Promise<void> {
+    this.ctx.logger.rateLimited('crash', 'error', `${message}; joining the group again in ${RECONNECT_MS / 1000}s`);
+    this.revokeAllBut(new Set());
+    if (!(await sleep(RECONNECT_MS, this.abort.signal))) return;
+    this.counters.restarts.inc();
+    this.startConsumer();
   }
 
   private onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): void {
@@ -293,7 +316,15 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
 
   private onJoin(assignment: Record<string, number[]>): void {
     if (this.joins++ > 0) this.counters.rebalances.inc();
-    const owned = new Set(Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
+    this.revokeAllBut(new Set(Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`))));
+    if (this.once !== undefined) {
+      this.once.assigned(assignment).then(() => this.checkOnce(), (err: unknown) => {
+        this.rejectDone(new Error(`${this.ctx.id}: cannot read the high watermarks for --once: ${errorMessage(err)}`));
+      });
+    }
+  }
+
+  private revokeAllBut(owned: Set<string>): void {
     for (const [key, s] of this.streams) {
       if (owned.has(key)) {
         // The fetch restarts from the committed offset; a partition we paused stays paused.
@@ -305,11 +336,6 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       const abandoned = s.revoke();
       this.counters.abandoned.inc(abandoned);
       if (abandoned > 0) this.ctx.logger.info(`kafka:${key}: revoked with ${abandoned} batches in flight; left uncommitted for its new owner`);
-    }
-    if (this.once !== undefined) {
-      this.once.assigned(assignment).then(() => this.checkOnce(), (err: unknown) => {
-        this.rejectDone(new Error(`${this.ctx.id}: cannot read the high watermarks for --once: ${errorMessage(err)}`));
-      });
     }
   }
 
