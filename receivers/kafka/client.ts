@@ -1,20 +1,24 @@
 /**
- * The kafkajs client from the receiver's config: brokers, TLS, SASL, and kafkajs's own log routed
- * to the process log (warnings and errors only, rate-limited; kafkajs never sees the config as a
- * whole, and nothing here logs a password).
+ * The kafkajs client from the receiver's config: brokers, TLS, SASL, the compression codecs
+ * kafkajs lacks (codecs.ts), and kafkajs's own log routed to the process log: its warnings and
+ * errors rate-limited, its info lines (group joins with their assignment, stops) at info level, so
+ * `--log-level info` shows how the group settled. kafkajs never sees the config as a whole, and
+ * nothing here logs a password.
  */
 import fs from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { UserError } from '../../core/errors';
 import type { Logger } from '../../core/telemetry/logger';
+import { registerCodecs } from './codecs';
 import type { KafkaReceiverConfig } from './config';
 
 export function createKafka(config: KafkaReceiverConfig, id: string, logger: Logger): Kafka {
+  registerCodecs();
   const options: KafkaConfig = {
     clientId: config.client_id,
     brokers: config.brokers,
-    logLevel: process.env.DEBUG_KAFKAJS ? logLevel.INFO : logLevel.WARN,
+    logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => logEntry(entry, logger),
     // Connection retries are kafkajs's; the receiver retries its own work (commits, rewinds).
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
@@ -37,11 +41,21 @@ function tlsOptions(tls: NonNullable<KafkaReceiverConfig['tls']>, id: string): C
   return { ca: read('ca_file'), cert: read('cert_file'), key: read('key_file'), rejectUnauthorized: !tls.insecure_skip_verify };
 }
 
-/** kafkajs logs every retry of every request: keep one line per kind of trouble per interval. */
+/** Fields of kafkajs's info lines worth a place in the process log (never credentials: kafkajs logs none). */
+const INFO_FIELDS = ['groupId', 'memberId', 'leaderId', 'isLeader', 'memberAssignment', 'groupProtocol', 'duration'];
+
+/**
+ * kafkajs logs every retry of every request: keep one line per kind of trouble per interval. Its
+ * info lines are few (start, group join, stop) and say which member got which partitions.
+ */
 function logEntry(entry: LogEntry, logger: Logger): void {
-  const { message, error } = entry.log as { message: string; error?: string };
-  const text = `kafka ${entry.namespace}: ${message}${error !== undefined ? `: ${error}` : ''}`;
+  const log = entry.log as Record<string, unknown> & { message: string; error?: string };
+  if (entry.level >= logLevel.INFO) {
+    const fields = INFO_FIELDS.filter((k) => log[k] !== undefined).map((k) => `${k}=${JSON.stringify(log[k])}`);
+    logger.info(`kafka ${entry.namespace}: ${log.message}${fields.length > 0 ? ` (${fields.join(' ')})` : ''}`);
+    return;
+  }
+  const text = `kafka ${entry.namespace}: ${log.message}${log.error !== undefined ? `: ${log.error}` : ''}`;
   const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
-  if (process.env.DEBUG_KAFKAJS) { logger.warn(text + ' ' + JSON.stringify(entry.log)); return; }
-  logger.rateLimited(`kafkajs ${entry.namespace} ${message}`, level, text);
+  logger.rateLimited(`kafkajs ${entry.namespace} ${log.message}`, level, text);
 }

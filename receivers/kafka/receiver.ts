@@ -23,6 +23,7 @@ import { errorMessage } from '../../core/errors';
 import { nowUnixNano, type LogRecord } from '../../core/record';
 import { backoffDelay, sleep } from '../../core/retry';
 import { createKafka } from './client';
+import { UNDECODABLE_HEADER } from './codecs';
 import { Committer } from './committer';
 import type { KafkaReceiverConfig } from './config';
 import { MessageDecoder } from './message-decoder';
@@ -33,8 +34,8 @@ import { PartitionStream, type PartitionEvents } from './partition';
 const MAX_BACKOFF_MS = 30_000;
 /** How long shutdown waits for kafkajs to leave the group. */
 const DISCONNECT_TIMEOUT_MS = 10_000;
-/** Delay before connecting again when the brokers cannot be reached (not in --once). */
-const RECONNECT_MS = 5_000;
+/** Backoff before connecting again when the brokers cannot be reached or refuse us (not in --once), and before a new consumer replaces a crashed one. */
+const RECONNECT = { initialIntervalMs: 1_000, maxIntervalMs: 30_000, maxElapsedMs: 0 };
 
 export class KafkaReceiver implements Receiver, PartitionEvents {
   private readonly abort = new AbortController();
@@ -54,6 +55,8 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   private rejectDone!: (err: Error) => void;
   private records = 0;
   private joins = 0;
+  /** Failed connects or crashes since the last group join: the backoff's attempt number. */
+  private failures = 0;
 
   constructor(private readonly config: KafkaReceiverConfig, private readonly ctx: CreateContext) {
     this.decoder = new MessageDecoder({
@@ -70,6 +73,9 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       abandoned: t.counter('kafka_batches_abandoned_total', 'Batches still in flight when their partition was revoked: not committed, read again by the new owner.'),
       paused: t.counter('kafka_partition_pauses_total', 'Times a partition was paused because max_batches_in_flight batches awaited acknowledgement, or one failed.'),
       restarts: t.counter('kafka_consumer_restarts_total', 'Times the consumer was created again after kafkajs gave up on a non-retriable error.'),
+      crashes: t.counter('kafka_consumer_crashes_total', 'Times kafkajs reported the consumer crashed (it restarts it itself after a retriable error; the receiver does after the others).'),
+      connectFailures: t.counter('kafka_connect_failures_total', 'Failed attempts to connect to the brokers (unreachable, TLS refused, SASL authentication failed); retried with backoff.'),
+      undecodable: t.counter('kafka_undecodable_batches_total', 'Compressed record batches that could not be decompressed; their messages were dead-lettered with their offsets.'),
       rewinds: t.counter('kafka_partition_rewinds_total', 'Times a partition was read again from its last acknowledged offset after a batch was not acknowledged.'),
     };
     t.labelledGauge('kafka_consumer_lag', 'Messages between the last acknowledged offset and the high watermark of the last fetch, per assigned partition.', byPartition, () => {
@@ -151,8 +157,14 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       await this.admin?.disconnect();
       await this.loop;
     };
-    // Bounded: kafkajs may still be retrying a connection to brokers that are gone.
-    await Promise.race([leave().catch((err: unknown) => this.ctx.logger.warn(`leaving the group failed: ${errorMessage(err)}`)), sleep(DISCONNECT_TIMEOUT_MS)]);
+    // Bounded: kafkajs may still be retrying a connection to brokers that are gone. The timer is
+    // cleared once the member left, or it would hold the process up to its end.
+    const left = new AbortController();
+    await Promise.race([
+      leave().catch((err: unknown) => this.ctx.logger.warn(`leaving the group failed: ${errorMessage(err)}`)).finally(() => left.abort()),
+      sleep(DISCONNECT_TIMEOUT_MS, left.signal).then((timedOut) => { if (timedOut) this.ctx.logger.warn(`leaving the group took more than ${DISCONNECT_TIMEOUT_MS / 1000}s; stopped waiting`); }),
+    ]);
+    left.abort();
     this.resolveDone();
   }
 
@@ -166,8 +178,11 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       } catch (err) {
         const message = `cannot connect to ${this.config.brokers.join(',')}: ${errorMessage(err)}`;
         if (once || this.abort.signal.aborted) throw new Error(message);
-        this.ctx.logger.rateLimited('connect', 'error', `${message} (retrying)`);
-        await sleep(RECONNECT_MS, this.abort.signal);
+        this.counters.connectFailures.inc();
+        this.ctx.telemetry.health.report('failing', `${message}; no consumer running`);
+        const delay = backoffDelay(RECONNECT, ++this.failures);
+        this.ctx.logger.rateLimited('connect', 'error', `${message} (retrying in ${(delay / 1000).toFixed(1)}s)`);
+        await sleep(delay, this.abort.signal);
       }
     }
     if (this.abort.signal.aborted) return;
@@ -181,14 +196,22 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
 
   private watch(consumer: KafkaConsumer): void {
     const { GROUP_JOIN, CRASH, REBALANCING } = consumer.events;
-    consumer.on(GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    consumer.on(GROUP_JOIN, (e) => {
+      if (consumer !== this.consumer) return;
+      this.failures = 0;
+      this.ctx.telemetry.health.report('ok');
+      this.onJoin(e.payload.memberAssignment);
+    });
     consumer.on(REBALANCING, () => {
       this.ctx.logger.rateLimited('rebalancing', 'info', `group ${this.config.group_id} is rebalancing; in-flight batches keep committing until it completes`);
     });
     consumer.on(CRASH, (e) => {
       const { error, restart } = e.payload;
       if (this.abort.signal.aborted) return;
+      if (consumer !== this.consumer) return;
       const message = `consumer failed: ${errorMessage(error)}`;
+      this.counters.crashes.inc();
+      this.ctx.telemetry.health.report('failing', `${message}; ${restart ? 'kafkajs restarts it' : 'a new consumer joins after a backoff'}; not consuming until it joins the group`);
       if (restart) {
         this.ctx.logger.rateLimited('crash', 'warn', `${message} (restarting)`);
       } else if (this.once !== undefined) {
@@ -206,9 +229,10 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
    * a new consumer joins the group after a delay.
    */
   private async rejoin(message: string): Promise<void> {
-    this.ctx.logger.rateLimited('crash', 'error', `${message}; joining the group again in ${RECONNECT_MS / 1000}s`);
+    const delay = backoffDelay(RECONNECT, ++this.failures);
+    this.ctx.logger.rateLimited('crash', 'error', `${message}; joining the group again in ${(delay / 1000).toFixed(1)}s`);
     this.revokeAllBut(new Set());
-    if (!(await sleep(RECONNECT_MS, this.abort.signal))) return;
+    if (!(await sleep(delay, this.abort.signal))) return;
     this.counters.restarts.inc();
     this.startConsumer();
   }
@@ -219,6 +243,11 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     s.highWatermark = BigInt(batch.highWatermark);
     // A failed partition waits for its rewind; this fetch was made before it was paused.
     if (s.failure !== undefined || s.rewinding) return;
+    const standIn = batch.messages.find((m) => m.headers?.[UNDECODABLE_HEADER] !== undefined);
+    if (standIn !== undefined) {
+      this.counters.undecodable.inc();
+      this.ctx.logger.rateLimited(`undecodable ${s.key}`, 'warn', `kafka:${s.key}@${standIn.offset}: ${String(standIn.headers![UNDECODABLE_HEADER])}; its messages are dead-lettered with their offsets`);
+    }
     const max = this.config.max_batch_size;
     const limit = this.config.max_batches_in_flight;
     const observed = nowUnixNano();

@@ -15,8 +15,8 @@ export interface KafkaMock {
   unique(prefix: string): string;
   /** Produces with kafkajs (gzip batches by default), waiting for the broker's acknowledgement. */
   produce(topic: string, messages: Message[], options?: { compression?: CompressionTypes }): Promise<void>;
-  /** Produces one message per value with `kcat -P` (librdkafka's producer). */
-  kcatProduce(topic: string, values: string[], options?: { partition?: number; key?: string }): void;
+  /** Produces one message per value with `kcat -P` (librdkafka's producer), batches compressed with `-z <compression>` when given. */
+  kcatProduce(topic: string, values: string[], options?: { partition?: number; key?: string; compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' }): void;
   /** The group's committed offset per partition (-1 when none). */
   committed(groupId: string, topic: string): Promise<Map<number, number>>;
   /** The high watermark per partition. */
@@ -78,6 +78,7 @@ async function start(): Promise<KafkaMock & { stop(): Promise<void> }> {
       const args = ['-P', '-q', '-b', bootstrap, '-t', topic];
       if (options.partition !== undefined) args.push('-p', String(options.partition));
       if (options.key !== undefined) args.push('-K', '\t');
+      if (options.compression !== undefined) args.push('-z', options.compression);
       const input = values.map((v) => (options.key !== undefined ? `${options.key}\t${v}` : v)).join('\n') + '\n';
       execFileSync(KCAT, args, { input, stdio: ['pipe', 'ignore', 'pipe'], timeout: 20_000 });
     },
