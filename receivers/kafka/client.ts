@@ -20,8 +20,9 @@ export function createKafka(config: KafkaReceiverConfig, id: string, logger: Log
     brokers: config.brokers,
     logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => logEntry(entry, logger),
-    // Connection retries are kafkajs's; the receiver retries its own work (commits, rewinds).
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+    // Connection retries are kafkajs's; the receiver retries its own work (commits, rewinds) and,
+    // once kafkajs gives up (about 10 s), connects again with its own backoff, counted and logged.
+    retry: { initialRetryTime: 300, retries: 5, maxRetryTime: 5_000 },
   };
   if (config.tls !== undefined) options.ssl = tlsOptions(config.tls, id);
   if (config.sasl !== undefined) options.sasl = { mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions;
@@ -41,6 +42,22 @@ function tlsOptions(tls: NonNullable<KafkaReceiverConfig['tls']>, id: string): C
   return { ca: read('ca_file'), cert: read('cert_file'), key: read('key_file'), rejectUnauthorized: !tls.insecure_skip_verify };
 }
 
+/**
+ * One line from what kafkajs and OpenSSL say about a failed connection: OpenSSL's reports carry
+ * source paths and a newline; keep the reason, and say what usually causes it.
+ */
+export function connectionProblem(text: string): string {
+  let out = text.replace(/\s*\n\s*/g, ' ').trim();
+  const ssl = /[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):\S*(?: SSL alert number \d+)?/.exec(out);
+  if (ssl !== null) {
+    const reason = ssl[1];
+    const hint = /certificate required/.test(reason) ? ' (the broker asks for a client certificate: set tls.cert_file and tls.key_file)'
+      : /unknown ca|bad certificate/.test(reason) ? ' (the broker does not trust the client certificate)' : '';
+    out = out.replace(ssl[0], `TLS handshake refused by the broker: ${reason}${hint}`);
+  }
+  return out;
+}
+
 /** Fields of kafkajs's info lines worth a place in the process log (never credentials: kafkajs logs none). */
 const INFO_FIELDS = ['groupId', 'memberId', 'leaderId', 'isLeader', 'memberAssignment', 'groupProtocol', 'duration'];
 
@@ -55,7 +72,7 @@ function logEntry(entry: LogEntry, logger: Logger): void {
     logger.info(`kafka ${entry.namespace}: ${log.message}${fields.length > 0 ? ` (${fields.join(' ')})` : ''}`);
     return;
   }
-  const text = `kafka ${entry.namespace}: ${log.message}${log.error !== undefined ? `: ${log.error}` : ''}`;
+  const text = connectionProblem(`kafka ${entry.namespace}: ${log.message}${log.error !== undefined ? `: ${log.error}` : ''}`);
   const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
   logger.rateLimited(`kafkajs ${entry.namespace} ${log.message}`, level, text);
 }

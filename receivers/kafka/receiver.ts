@@ -22,7 +22,7 @@ import type { CreateContext, Receiver, ReceiverHost } from '../../core/component
 import { errorMessage } from '../../core/errors';
 import { nowUnixNano, type LogRecord } from '../../core/record';
 import { backoffDelay, sleep } from '../../core/retry';
-import { createKafka } from './client';
+import { connectionProblem, createKafka } from './client';
 import { UNDECODABLE_HEADER } from './codecs';
 import { Committer } from './committer';
 import type { KafkaReceiverConfig } from './config';
@@ -113,6 +113,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     const kafka = (this.kafka = createKafka(this.config, this.ctx.id, this.ctx.logger));
     if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), this.config.group_id, this.config.initial_offset);
     this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
+    this.ctx.telemetry.health.report('failing', `joining group ${this.config.group_id} through ${this.config.brokers.join(',')}: not consuming yet`);
     this.startConsumer();
   }
 
@@ -176,7 +177,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
         await this.admin?.connect();
         break;
       } catch (err) {
-        const message = `cannot connect to ${this.config.brokers.join(',')}: ${errorMessage(err)}`;
+        const message = `cannot connect to ${this.config.brokers.join(',')}: ${connectionProblem(errorMessage(err))}`;
         if (once || this.abort.signal.aborted) throw new Error(message);
         this.counters.connectFailures.inc();
         this.ctx.telemetry.health.report('failing', `${message}; no consumer running`);
@@ -209,7 +210,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       const { error, restart } = e.payload;
       if (this.abort.signal.aborted) return;
       if (consumer !== this.consumer) return;
-      const message = `consumer failed: ${errorMessage(error)}`;
+      const message = `consumer failed: ${connectionProblem(errorMessage(error))}`;
       this.counters.crashes.inc();
       this.ctx.telemetry.health.report('failing', `${message}; ${restart ? 'kafkajs restarts it' : 'a new consumer joins after a backoff'}; not consuming until it joins the group`);
       if (restart) {
