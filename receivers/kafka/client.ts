@@ -13,13 +13,14 @@ import type { Logger } from '../../core/telemetry/logger';
 import { registerCodecs } from './codecs';
 import type { KafkaReceiverConfig } from './config';
 
-export function createKafka(config: KafkaReceiverConfig, id: string, logger: Logger): Kafka {
+/** `onError`: each error kafkajs logs (a connection lost, a request failed), as one line, before rate limiting. */
+export function createKafka(config: KafkaReceiverConfig, id: string, logger: Logger, onError: (text: string) => void = () => undefined): Kafka {
   registerCodecs();
   const options: KafkaConfig = {
     clientId: config.client_id,
     brokers: config.brokers,
     logLevel: logLevel.INFO,
-    logCreator: () => (entry: LogEntry) => logEntry(entry, logger),
+    logCreator: () => (entry: LogEntry) => logEntry(entry, logger, onError),
     // Connection retries are kafkajs's; the receiver retries its own work (commits, rewinds) and,
     // once kafkajs gives up (about 10 s), connects again with its own backoff, counted and logged.
     retry: { initialRetryTime: 300, retries: 5, maxRetryTime: 5_000 },
@@ -65,7 +66,7 @@ const INFO_FIELDS = ['groupId', 'memberId', 'leaderId', 'isLeader', 'memberAssig
  * kafkajs logs every retry of every request: keep one line per kind of trouble per interval. Its
  * info lines are few (start, group join, stop) and say which member got which partitions.
  */
-function logEntry(entry: LogEntry, logger: Logger): void {
+function logEntry(entry: LogEntry, logger: Logger, onError: (text: string) => void): void {
   const log = entry.log as Record<string, unknown> & { message: string; error?: string };
   if (entry.level >= logLevel.INFO) {
     const fields = INFO_FIELDS.filter((k) => log[k] !== undefined).map((k) => `${k}=${JSON.stringify(log[k])}`);
@@ -74,5 +75,6 @@ function logEntry(entry: LogEntry, logger: Logger): void {
   }
   const text = connectionProblem(`kafka ${entry.namespace}: ${log.message}${log.error !== undefined ? `: ${log.error}` : ''}`);
   const level = entry.level === logLevel.ERROR ? 'error' : 'warn';
+  if (level === 'error') onError(text);
   logger.rateLimited(`kafkajs ${entry.namespace} ${log.message}`, level, text);
 }

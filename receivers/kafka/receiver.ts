@@ -57,6 +57,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   private joins = 0;
   /** Failed connects or crashes since the last group join: the backoff's attempt number. */
   private failures = 0;
+  private healthy = false;
 
   constructor(private readonly config: KafkaReceiverConfig, private readonly ctx: CreateContext) {
     this.decoder = new MessageDecoder({
@@ -110,10 +111,13 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   async start(host: ReceiverHost): Promise<void> {
     if (this.loop !== undefined || this.abort.signal.aborted) return;
     this.host = host;
-    const kafka = (this.kafka = createKafka(this.config, this.ctx.id, this.ctx.logger));
+    const kafka = (this.kafka = createKafka(this.config, this.ctx.id, this.ctx.logger, (text) => {
+      // kafkajs retries a lost broker for a while before it gives up: not consuming meanwhile.
+      if (this.healthy && !this.abort.signal.aborted) this.health('failing', `${text}; kafkajs is retrying`);
+    }));
     if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), this.config.group_id, this.config.initial_offset);
     this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
-    this.ctx.telemetry.health.report('failing', `joining group ${this.config.group_id} through ${this.config.brokers.join(',')}: not consuming yet`);
+    this.health('failing', `joining group ${this.config.group_id} through ${this.config.brokers.join(',')}: not consuming yet`);
     this.startConsumer();
   }
 
@@ -180,7 +184,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
         const message = `cannot connect to ${this.config.brokers.join(',')}: ${connectionProblem(errorMessage(err))}`;
         if (once || this.abort.signal.aborted) throw new Error(message);
         this.counters.connectFailures.inc();
-        this.ctx.telemetry.health.report('failing', `${message}; no consumer running`);
+        this.health('failing', `${message}; no consumer running`);
         const delay = backoffDelay(RECONNECT, ++this.failures);
         this.ctx.logger.rateLimited('connect', 'error', `${message} (retrying in ${(delay / 1000).toFixed(1)}s)`);
         await sleep(delay, this.abort.signal);
@@ -196,11 +200,13 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   }
 
   private watch(consumer: KafkaConsumer): void {
-    const { GROUP_JOIN, CRASH, REBALANCING } = consumer.events;
+    const { GROUP_JOIN, CRASH, REBALANCING, FETCH } = consumer.events;
+    // A fetch answered: the consumer runs again after trouble kafkajs retried through.
+    consumer.on(FETCH, () => { if (!this.healthy && this.joins > 0 && consumer === this.consumer) this.health('ok'); });
     consumer.on(GROUP_JOIN, (e) => {
       if (consumer !== this.consumer) return;
       this.failures = 0;
-      this.ctx.telemetry.health.report('ok');
+      this.health('ok');
       this.onJoin(e.payload.memberAssignment);
     });
     consumer.on(REBALANCING, () => {
@@ -212,7 +218,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       if (consumer !== this.consumer) return;
       const message = `consumer failed: ${connectionProblem(errorMessage(error))}`;
       this.counters.crashes.inc();
-      this.ctx.telemetry.health.report('failing', `${message}; ${restart ? 'kafkajs restarts it' : 'a new consumer joins after a backoff'}; not consuming until it joins the group`);
+      this.health('failing', `${message}; ${restart ? 'kafkajs restarts it' : 'a new consumer joins after a backoff'}; not consuming until it joins the group`);
       if (restart) {
         this.ctx.logger.rateLimited('crash', 'warn', `${message} (restarting)`);
       } else if (this.once !== undefined) {
@@ -236,6 +242,12 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     if (!(await sleep(delay, this.abort.signal))) return;
     this.counters.restarts.inc();
     this.startConsumer();
+  }
+
+  /** `/healthz`: failing while no consumer runs (joining, connecting, crashed, retrying a lost broker). */
+  private health(status: 'ok' | 'failing', reason?: string): void {
+    this.healthy = status === 'ok';
+    this.ctx.telemetry.health.report(status, reason);
   }
 
   private onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): void {

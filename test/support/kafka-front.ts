@@ -28,7 +28,7 @@ export interface FrontOptions {
   advertisedHost?: string;
 }
 
-const API = { Metadata: 3, FindCoordinator: 10, SaslHandshake: 17, ApiVersions: 18, SaslAuthenticate: 36 } as const;
+const API = { Metadata: 3, FindCoordinator: 10, SyncGroup: 14, SaslHandshake: 17, ApiVersions: 18, SaslAuthenticate: 36 } as const;
 const ERR = { UNSUPPORTED_SASL_MECHANISM: 33, ILLEGAL_SASL_STATE: 34, SASL_AUTHENTICATION_FAILED: 58 } as const;
 const SCRAM_ITERATIONS = 4096;
 
@@ -41,6 +41,8 @@ export class KafkaFront {
   readonly refused: string[] = [];
   /** Connections whose TLS handshake failed, with the reason. */
   readonly tlsErrors: string[] = [];
+  /** Error codes the next SyncGroup requests are answered with, by the front itself. */
+  private readonly syncGroupErrors: number[] = [];
 
   constructor(private readonly options: FrontOptions) {}
 
@@ -62,6 +64,11 @@ export class KafkaFront {
     });
     this.port = (server.address() as net.AddressInfo).port;
     this.server = server;
+  }
+
+  /** Answers the next SyncGroup with `errorCode` (e.g. 42, INVALID_REQUEST, which kafkajs does not retry). */
+  failNextSyncGroup(errorCode: number): void {
+    this.syncGroupErrors.push(errorCode);
   }
 
   async stop(): Promise<void> {
@@ -91,6 +98,12 @@ export class KafkaFront {
         const { reply, close } = apiKey === API.SaslHandshake ? sasl.handshake(body) : sasl.authenticate(body, version);
         client.write(respond(correlationId, reply));
         if (close) client.end();
+        return;
+      }
+      if (apiKey === API.SyncGroup && this.syncGroupErrors.length > 0) {
+        // v0: error, assignment; v1-v3: throttle time first.
+        const error = this.syncGroupErrors.shift()!;
+        client.write(respond(correlationId, Buffer.concat([...(version >= 1 ? [int32(0)] : []), int16(error), int32(0)])));
         return;
       }
       if (apiKey !== API.ApiVersions && !sasl.done) {
