@@ -69,6 +69,8 @@ const INFO_FIELDS = ['groupId', 'memberId', 'leaderId', 'isLeader', 'memberAssig
 function logEntry(entry: LogEntry, logger: Logger, onError: (text: string) => void): void {
   const log = entry.log as Record<string, unknown> & { message: string; error?: string };
   if (entry.level >= logLevel.INFO) {
+    // Pauses and resumes are the receiver's backpressure, per batch: counted, not logged.
+    if (/^(Pausing|Resuming) fetching/.test(log.message)) return;
     const fields = INFO_FIELDS.filter((k) => log[k] !== undefined).map((k) => `${k}=${JSON.stringify(log[k])}`);
     logger.info(`kafka ${entry.namespace}: ${log.message}${fields.length > 0 ? ` (${fields.join(' ')})` : ''}`);
     return;
