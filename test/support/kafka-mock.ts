@@ -21,6 +21,8 @@ export interface KafkaMock {
   committed(groupId: string, topic: string): Promise<Map<number, number>>;
   /** The high watermark per partition. */
   highWatermarks(topic: string): Promise<Map<number, number>>;
+  /** The low watermark per partition: above 0 once the mock cluster dropped old messages (it keeps about 5 MB per partition). */
+  lowWatermarks(topic: string): Promise<Map<number, number>>;
 }
 
 const KCAT = process.env.KCAT ?? 'kcat';
@@ -89,6 +91,10 @@ async function start(): Promise<KafkaMock & { stop(): Promise<void> }> {
     async highWatermarks(topic) {
       const out = await (await getAdmin()).fetchTopicOffsets(topic);
       return new Map(out.map((o) => [o.partition, Number(o.high)]));
+    },
+    async lowWatermarks(topic) {
+      const out = await (await getAdmin()).fetchTopicOffsets(topic);
+      return new Map(out.map((o) => [o.partition, Number(o.low)]));
     },
     async stop() {
       await Promise.all([
