@@ -2,7 +2,9 @@
 import { removeTmpDirs } from './service';
 
 export const mochaHooks = {
-  async afterAll(): Promise<void> {
+  async afterAll(this: Mocha.Context): Promise<void> {
+    // Removing every test's scratch directories took 28 s once on a machine shared with other suites.
+    this.timeout(120_000);
     // Only when a test loaded the AWS emulators: the others should not pay for the AWS SDK.
     const emulators = require.cache[require.resolve('./aws-emulators')];
     if (emulators !== undefined) await (emulators.exports as typeof import('./aws-emulators')).stopAwsEmulators();
