@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import type { KafkaMessage } from 'kafkajs';
 import { hasGzipMagic } from '../../core/gzip';
 import { newRecord, type Attributes, type LogRecord } from '../../core/record';
+import { UNDECODABLE_HEADER } from './codecs';
 
 export interface DecoderOptions {
   readonly encoding: 'json' | 'json_lines';
@@ -34,6 +35,11 @@ export class MessageDecoder {
     const source = `kafka:${topic}/${partition}`;
     const meta = this.options.includeMetadata ? metadata(topic, partition, message) : undefined;
     const value = message.value;
+    const undecodable = message.headers?.[UNDECODABLE_HEADER];
+    if (undecodable !== undefined) {
+      out.push(refused('', { source, offset }, observed, 'decompress_failed', String(undecodable), this.options.component, undefined));
+      return;
+    }
     if (value === null || value.length === 0) {
       out.push(refused('', { source, offset }, observed, 'json_invalid', 'empty message value (a tombstone or an empty message), not an event', this.options.component, meta));
       return;

@@ -22,7 +22,8 @@ import type { CreateContext, Receiver, ReceiverHost } from '../../core/component
 import { LocatedError, errorMessage } from '../../core/errors';
 import { nowUnixNano, type LogRecord } from '../../core/record';
 import { backoffDelay, sleep } from '../../core/retry';
-import { createKafka } from './client';
+import { connectionProblem, createKafka } from './client';
+import { UNDECODABLE_HEADER } from './codecs';
 import { Committer } from './committer';
 import type { KafkaReceiverConfig } from './config';
 import { MessageDecoder } from './message-decoder';
@@ -33,8 +34,8 @@ import { PartitionStream, type PartitionEvents } from './partition';
 const MAX_BACKOFF_MS = 30_000;
 /** How long shutdown waits for kafkajs to leave the group. */
 const DISCONNECT_TIMEOUT_MS = 10_000;
-/** Delay before connecting again when the brokers cannot be reached (not in --once). */
-const RECONNECT_MS = 5_000;
+/** Backoff before connecting again when the brokers cannot be reached or refuse us (not in --once), and before a new consumer replaces a crashed one. */
+const RECONNECT = { initialIntervalMs: 1_000, maxIntervalMs: 30_000, maxElapsedMs: 0 };
 
 export class KafkaReceiver implements Receiver, PartitionEvents {
   private readonly abort = new AbortController();
@@ -54,6 +55,9 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   private rejectDone!: (err: Error) => void;
   private records = 0;
   private joins = 0;
+  /** Failed connects or crashes since the last group join: the backoff's attempt number. */
+  private failures = 0;
+  private healthy = false;
 
   constructor(private readonly config: KafkaReceiverConfig, private readonly ctx: CreateContext) {
     this.decoder = new MessageDecoder({
@@ -69,6 +73,10 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       revoked: t.counter('kafka_partitions_revoked_total', 'Partitions this member lost in a rebalance.'),
       abandoned: t.counter('kafka_batches_abandoned_total', 'Batches still in flight when their partition was revoked: not committed, read again by the new owner.'),
       paused: t.counter('kafka_partition_pauses_total', 'Times a partition was paused because max_batches_in_flight batches awaited acknowledgement, or one failed.'),
+      restarts: t.counter('kafka_consumer_restarts_total', 'Times the consumer was created again after kafkajs gave up on a non-retriable error.'),
+      crashes: t.counter('kafka_consumer_crashes_total', 'Times kafkajs reported the consumer crashed (it restarts it itself after a retriable error; the receiver does after the others).'),
+      connectFailures: t.counter('kafka_connect_failures_total', 'Failed attempts to connect to the brokers (unreachable, TLS refused, SASL authentication failed); retried with backoff.'),
+      undecodable: t.counter('kafka_undecodable_batches_total', 'Compressed record batches that could not be decompressed; their messages were dead-lettered with their offsets.'),
       rewinds: t.counter('kafka_partition_rewinds_total', 'Times a partition was read again from its last acknowledged offset after a batch was not acknowledged.'),
     };
     t.labelledGauge('kafka_consumer_lag', 'Messages between the last acknowledged offset and the high watermark of the last fetch, per assigned partition.', byPartition, () => {
@@ -103,20 +111,28 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   async start(host: ReceiverHost): Promise<void> {
     if (this.loop !== undefined || this.abort.signal.aborted) return;
     this.host = host;
-    const kafka = (this.kafka = createKafka(this.config, this.ctx.id, this.ctx.logger));
+    const kafka = (this.kafka = createKafka(this.config, this.ctx.id, this.ctx.logger, (text) => {
+      // kafkajs retries a lost broker for a while before it gives up: not consuming meanwhile.
+      if (this.healthy && !this.abort.signal.aborted) this.health('failing', `${text}; kafkajs is retrying`);
+    }));
+    if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), this.config.group_id, this.config.initial_offset);
+    this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
+    this.health('failing', `joining group ${this.config.group_id} through ${this.config.brokers.join(',')}: not consuming yet`);
+    this.startConsumer();
+  }
+
+  private startConsumer(): void {
     const c = this.config;
-    this.consumer = kafka.consumer({
+    const consumer = (this.consumer = this.kafka!.consumer({
       groupId: c.group_id,
       sessionTimeout: c.session_timeout,
       heartbeatInterval: c.heartbeat_interval,
       rebalanceTimeout: c.rebalance_timeout,
       maxBytesPerPartition: c.max_bytes_per_partition,
       maxWaitTimeInMs: c.fetch_max_wait,
-    });
-    this.watch(this.consumer);
-    if (host.once) this.once = new OnceTracker((this.admin = kafka.admin()), c.group_id, c.initial_offset);
-    this.ctx.stopping?.addEventListener('abort', () => this.pauseAll(), { once: true });
-    this.loop = this.run(host.once).catch((err: unknown) => {
+    }));
+    this.watch(consumer);
+    this.loop = this.run(consumer, this.host!.once).catch((err: unknown) => {
       if (!this.abort.signal.aborted) this.rejectDone(err instanceof LocatedError ? err : new Error(`${this.ctx.id}: ${errorMessage(err)}`));
     });
   }
@@ -146,26 +162,32 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       await this.admin?.disconnect();
       await this.loop;
     };
-    // Bounded: kafkajs may still be retrying a connection to brokers that are gone.
-    await Promise.race([leave().catch((err: unknown) => this.ctx.logger.warn(`leaving the group failed: ${errorMessage(err)}`)), sleep(DISCONNECT_TIMEOUT_MS)]);
+    // Bounded: kafkajs may still be retrying a connection to brokers that are gone. The timer is
+    // cleared once the member left, or it would hold the process up to its end.
+    const left = new AbortController();
+    await Promise.race([
+      leave().catch((err: unknown) => this.ctx.logger.warn(`leaving the group failed: ${errorMessage(err)}`)).finally(() => left.abort()),
+      sleep(DISCONNECT_TIMEOUT_MS, left.signal).then((timedOut) => { if (timedOut) this.ctx.logger.warn(`leaving the group took more than ${DISCONNECT_TIMEOUT_MS / 1000}s; stopped waiting`); }),
+    ]);
+    left.abort();
     this.resolveDone();
   }
 
-  private async run(once: boolean): Promise<void> {
-    const consumer = this.consumer!;
+  private async run(consumer: KafkaConsumer, once: boolean): Promise<void> {
     const topics = this.config.topics.map((t) => (t.startsWith('^') ? new RegExp(t) : t));
     for (;;) {
       try {
         await consumer.connect();
         await this.admin?.connect();
-        this.ctx.telemetry.health.report('ok');
         break;
       } catch (err) {
-        const message = `receivers.${this.ctx.id}.brokers: cannot connect to ${this.config.brokers.join(',')}: ${errorMessage(err)}`;
+        const message = `receivers.${this.ctx.id}.brokers: cannot connect to ${this.config.brokers.join(',')}: ${connectionProblem(errorMessage(err))}`;
         if (once || this.abort.signal.aborted) throw new LocatedError(message);
-        this.ctx.telemetry.health.report('failing', message);
-        this.ctx.logger.rateLimited('connect', 'error', `${message} (retrying)`);
-        await sleep(RECONNECT_MS, this.abort.signal);
+        this.counters.connectFailures.inc();
+        this.health('failing', `${message}; no consumer running`);
+        const delay = backoffDelay(RECONNECT, ++this.failures);
+        this.ctx.logger.rateLimited('connect', 'error', `${message} (retrying in ${(delay / 1000).toFixed(1)}s)`);
+        await sleep(delay, this.abort.signal);
       }
     }
     if (this.abort.signal.aborted) return;
@@ -178,9 +200,13 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   }
 
   private watch(consumer: KafkaConsumer): void {
-    const { GROUP_JOIN, CRASH, REBALANCING } = consumer.events;
+    const { GROUP_JOIN, CRASH, REBALANCING, FETCH } = consumer.events;
+    // A fetch answered: the consumer runs again after trouble kafkajs retried through.
+    consumer.on(FETCH, () => { if (!this.healthy && this.joins > 0 && consumer === this.consumer) this.health('ok'); });
     consumer.on(GROUP_JOIN, (e) => {
-      this.ctx.telemetry.health.report('ok');
+      if (consumer !== this.consumer) return;
+      this.failures = 0;
+      this.health('ok');
       this.onJoin(e.payload.memberAssignment);
     });
     consumer.on(REBALANCING, () => {
@@ -189,12 +215,39 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     consumer.on(CRASH, (e) => {
       const { error, restart } = e.payload;
       if (this.abort.signal.aborted) return;
-      const message = `consumer failed: ${errorMessage(error)}${restart ? ' (restarting)' : ''}`;
-      // A consumer that is not consuming is not healthy, whether or not kafkajs restarts it.
-      this.ctx.telemetry.health.report(restart ? 'degraded' : 'failing', `receivers.${this.ctx.id}: ${message}`);
-      if (!restart) this.rejectDone(new Error(`${this.ctx.id}: ${message}`));
-      this.ctx.logger.rateLimited('crash', restart ? 'warn' : 'error', message);
+      if (consumer !== this.consumer) return;
+      const message = `consumer failed: ${connectionProblem(errorMessage(error))}`;
+      this.counters.crashes.inc();
+      this.health('failing', `${message}; ${restart ? 'kafkajs restarts it' : 'a new consumer joins after a backoff'}; not consuming until it joins the group`);
+      if (restart) {
+        this.ctx.logger.rateLimited('crash', 'warn', `${message} (restarting)`);
+      } else if (this.once !== undefined) {
+        this.rejectDone(new Error(`${this.ctx.id}: ${message}`));
+      } else {
+        void this.rejoin(message);
+      }
     });
+  }
+
+  /**
+   * kafkajs gives up on an error it deems non-retriable (a broker answering a late SyncGroup with
+   * INVALID_REQUEST, say) and has already left the group: a long-running member must not stay
+   * alive consuming nothing. What it had in flight is dropped uncommitted, as in a revocation, and
+   * a new consumer joins the group after a delay.
+   */
+  private async rejoin(message: string): Promise<void> {
+    const delay = backoffDelay(RECONNECT, ++this.failures);
+    this.ctx.logger.rateLimited('crash', 'error', `${message}; joining the group again in ${(delay / 1000).toFixed(1)}s`);
+    this.revokeAllBut(new Set());
+    if (!(await sleep(delay, this.abort.signal))) return;
+    this.counters.restarts.inc();
+    this.startConsumer();
+  }
+
+  /** `/healthz`: failing while no consumer runs (joining, connecting, crashed, retrying a lost broker). */
+  private health(status: 'ok' | 'failing', reason?: string): void {
+    this.healthy = status === 'ok';
+    this.ctx.telemetry.health.report(status, reason);
   }
 
   private onBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): void {
@@ -203,6 +256,11 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     s.highWatermark = BigInt(batch.highWatermark);
     // A failed partition waits for its rewind; this fetch was made before it was paused.
     if (s.failure !== undefined || s.rewinding) return;
+    const standIn = batch.messages.find((m) => m.headers?.[UNDECODABLE_HEADER] !== undefined);
+    if (standIn !== undefined) {
+      this.counters.undecodable.inc();
+      this.ctx.logger.rateLimited(`undecodable ${s.key}`, 'warn', `kafka:${s.key}@${standIn.offset}: ${String(standIn.headers![UNDECODABLE_HEADER])}; its messages are dead-lettered with their offsets`);
+    }
     const max = this.config.max_batch_size;
     const limit = this.config.max_batches_in_flight;
     const observed = nowUnixNano();
@@ -300,7 +358,15 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
 
   private onJoin(assignment: Record<string, number[]>): void {
     if (this.joins++ > 0) this.counters.rebalances.inc();
-    const owned = new Set(Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)));
+    this.revokeAllBut(new Set(Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`))));
+    if (this.once !== undefined) {
+      this.once.assigned(assignment).then(() => this.checkOnce(), (err: unknown) => {
+        this.rejectDone(new Error(`${this.ctx.id}: cannot read the high watermarks for --once: ${errorMessage(err)}`));
+      });
+    }
+  }
+
+  private revokeAllBut(owned: Set<string>): void {
     for (const [key, s] of this.streams) {
       if (owned.has(key)) {
         // The fetch restarts from the committed offset; a partition we paused stays paused.
@@ -312,11 +378,6 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       const abandoned = s.revoke();
       this.counters.abandoned.inc(abandoned);
       if (abandoned > 0) this.ctx.logger.info(`kafka:${key}: revoked with ${abandoned} batches in flight; left uncommitted for its new owner`);
-    }
-    if (this.once !== undefined) {
-      this.once.assigned(assignment).then(() => this.checkOnce(), (err: unknown) => {
-        this.rejectDone(new Error(`${this.ctx.id}: cannot read the high watermarks for --once: ${errorMessage(err)}`));
-      });
     }
   }
 

@@ -9,7 +9,7 @@ const RUNNER = path.resolve(__dirname, 'run-pipeline.js');
 export function startChild(config: string, dataDir: string): ChildProcess {
   const child = spawn(process.execPath, [RUNNER, 'run', '-c', config, '--data-dir', dataDir, '--log-level', process.env.TEST_LOG ? 'info' : 'error'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; if (process.env.TEST_LOG) process.stderr.write(d); });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; if (process.env.TEST_LOG) process.stderr.write(d.replace(/^(?=.)/gm, `[${child.pid}] `)); });
   child.on('exit', (code, signal) => { if (signal === null && code !== 0) process.stderr.write(`child exited ${code}: ${err}\n`); });
   return child;
 }

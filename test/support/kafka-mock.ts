@@ -15,12 +15,14 @@ export interface KafkaMock {
   unique(prefix: string): string;
   /** Produces with kafkajs (gzip batches by default), waiting for the broker's acknowledgement. */
   produce(topic: string, messages: Message[], options?: { compression?: CompressionTypes }): Promise<void>;
-  /** Produces one message per value with `kcat -P` (librdkafka's producer). */
-  kcatProduce(topic: string, values: string[], options?: { partition?: number; key?: string }): void;
+  /** Produces one message per value with `kcat -P` (librdkafka's producer), batches compressed with `-z <compression>` when given. */
+  kcatProduce(topic: string, values: string[], options?: { partition?: number; key?: string; compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' }): void;
   /** The group's committed offset per partition (-1 when none). */
   committed(groupId: string, topic: string): Promise<Map<number, number>>;
   /** The high watermark per partition. */
   highWatermarks(topic: string): Promise<Map<number, number>>;
+  /** The low watermark per partition: above 0 once the mock cluster dropped old messages (it keeps about 5 MB per partition). */
+  lowWatermarks(topic: string): Promise<Map<number, number>>;
 }
 
 const KCAT = process.env.KCAT ?? 'kcat';
@@ -78,6 +80,7 @@ async function start(): Promise<KafkaMock & { stop(): Promise<void> }> {
       const args = ['-P', '-q', '-b', bootstrap, '-t', topic];
       if (options.partition !== undefined) args.push('-p', String(options.partition));
       if (options.key !== undefined) args.push('-K', '\t');
+      if (options.compression !== undefined) args.push('-z', options.compression);
       const input = values.map((v) => (options.key !== undefined ? `${options.key}\t${v}` : v)).join('\n') + '\n';
       execFileSync(KCAT, args, { input, stdio: ['pipe', 'ignore', 'pipe'], timeout: 20_000 });
     },
@@ -88,6 +91,10 @@ async function start(): Promise<KafkaMock & { stop(): Promise<void> }> {
     async highWatermarks(topic) {
       const out = await (await getAdmin()).fetchTopicOffsets(topic);
       return new Map(out.map((o) => [o.partition, Number(o.high)]));
+    },
+    async lowWatermarks(topic) {
+      const out = await (await getAdmin()).fetchTopicOffsets(topic);
+      return new Map(out.map((o) => [o.partition, Number(o.low)]));
     },
     async stop() {
       await Promise.all([

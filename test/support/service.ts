@@ -29,7 +29,9 @@ export function tmpDir(prefix = 'teleport-otel-test-'): string {
   return dir;
 }
 
+/** KEEP_TMP=1 leaves them for a look after a failure. */
 export function removeTmpDirs(): void {
+  if (process.env.KEEP_TMP) return;
   for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 

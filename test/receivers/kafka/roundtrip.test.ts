@@ -68,7 +68,10 @@ describe('kafka receiver: round trip', function () {
     assert.equal(first.attributes['kafka.header.seq'], '5');
     assert.equal(typeof first.attributes['kafka.partition'], 'number');
     assert.equal(typeof first.attributes['kafka.offset'], 'number');
-    assert.deepEqual(await kafka.committed(group, topic), await kafka.highWatermarks(topic), 'committed offsets are the high watermarks');
+    // A partition no message landed on (kcat's partitioner picks at random) has no committed offset (-1).
+    const written = [...(await kafka.highWatermarks(topic))].filter(([, high]) => high > 0);
+    const committed = await kafka.committed(group, topic);
+    assert.deepEqual(written.map(([p]) => [p, committed.get(p)]), written, 'committed offsets are the high watermarks');
   });
 
   it('json_lines: newline-separated events per message (plain and gzip), each once, positions with their line', async () => {
