@@ -46,7 +46,7 @@ function examples(): Example[] {
 /** Values for the `${env:...}` references without a default, as a user would have set them. */
 function envFor(text: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [, name] of text.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)) env[name] = /ENDPOINT|URL/.test(name) ? 'https://otlp.example.com:4318' : 'example-value';
+  for (const [, name] of text.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g)) env[name] = /ENDPOINT|URL/.test(name) ? 'https://otlp.example.com:4318' : /KEY|SECRET|TOKEN|PASSWORD/.test(name) ? 'example-secret-of-32-characters!' : 'example-value';
   return env;
 }
 
