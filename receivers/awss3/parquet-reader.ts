@@ -1,23 +1,26 @@
 /**
  * Reads the Parquet objects of Teleport's Athena audit backend and of Teleport Cloud's External
  * Audit Storage: one row per event, the whole event as JSON text in the `event_data` column. The
- * footer is read first with ranged GETs, then the `event_data` column one row group at a time, by
- * ranges too, so memory is bounded by a row group, never by the object (the other columns repeat
- * what `event_data` holds and are not fetched). Each row becomes a record whose raw text is
+ * footer is read first with ranged GETs, then the `event_data` column chunk of each row group, in
+ * turn, by a ranged GET decoded page by page as it streams (parquet-pages.ts), so memory is
+ * bounded by a page or two, never by the row group or the object (the other columns repeat what
+ * `event_data` holds and are not fetched). Each row becomes a record whose raw text is
  * `event_data`, decoded by the core exactly as a line is (same typing, same dead-letter rules);
  * its position is `s3://bucket/key#row=N`, N counted from 0 as Parquet tools count rows.
  *
  * What cannot be read as Teleport's Parquet (no `PAR1` at both ends, a corrupt footer, no text
- * `event_data` column) is dead-lettered whole, once; a row group whose pages cannot be decoded is
- * dead-lettered as one record naming its rows, and the next group is read. S3 failures are
- * retryable: nothing is dead-lettered, and the object is read again from its first row.
+ * `event_data` column) is dead-lettered whole, once; when a page cannot be decoded, the rows of its
+ * group from there on are dead-lettered as one record naming them, and the next group is read.
+ * S3 failures are retryable: nothing is dead-lettered, and the object is read again from its first row.
  */
 import { GetObjectCommand, HeadObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { parquetMetadataAsync, parquetSchema, parquetScan, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import type { Readable } from 'node:stream';
+import { parquetMetadataAsync, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { RetryableError, errorMessage } from '../../core/errors';
 import { newRecord, nowUnixNano } from '../../core/record';
 import type { ObjectRef } from './notification';
 import { ObjectBatches } from './object-batches';
+import { chunkPages, CorruptPageError, locateChunk } from './parquet-pages';
 import { awsMessage, type ReadContext, type ReadOutcome } from './object-reader';
 
 const MAGIC = 'PAR1';
@@ -97,6 +100,18 @@ class S3Ranges implements AsyncBuffer {
     if (bytes.length !== end - start) throw new S3RangeError(undefined, `GetObject (bytes ${start}-${end - 1}) returned ${bytes.length} bytes`);
     return copy(bytes);
   }
+
+  /** Bytes `start` to `end` (exclusive) as they arrive. */
+  async stream(start: number, end: number): Promise<Readable> {
+    try {
+      const output = await this.ctx.s3.send(new GetObjectCommand({
+        Bucket: this.ref.bucket, Key: this.ref.key, Range: `bytes=${start}-${end - 1}`, IfMatch: this.etag,
+      }), { abortSignal: this.ctx.signal });
+      return output.Body as Readable;
+    } catch (err) {
+      throw new S3RangeError(err, `GetObject (bytes ${start}-${end - 1}) failed: ${awsMessage(err)}`);
+    }
+  }
 }
 
 async function body(output: GetObjectCommandOutput, what: string): Promise<Uint8Array> {
@@ -160,36 +175,40 @@ async function openParquet(file: S3Ranges): Promise<FileMetaData | string> {
   return metadata;
 }
 
-/** Hands every row to `batches`, one row group at a time; returns the rows read. */
+/** Hands every row to `batches`, one row group and one page at a time; returns the rows read. */
 async function readRows(file: S3Ranges, metadata: FileMetaData, source: string, batches: ObjectBatches): Promise<number> {
-  let rows = 0;
-  const scan = await parquetScan({ file, metadata, columns: [EVENT_DATA] });
-  for (const { rowStart, rowEnd } of scan.ranges) {
-    if (!batches.going) break;
-    let values: ArrayLike<unknown>;
+  let groupStart = 0;
+  for (let group = 0; group < metadata.row_groups.length && batches.going; group++) {
+    const groupRows = Number(metadata.row_groups[group].num_rows);
+    let row = groupStart;
+    let body: Readable | undefined;
     try {
-      values = await scan.readColumn({ column: EVENT_DATA, rowStart, rowEnd });
-    } catch (err) {
-      if (err instanceof S3RangeError) throw err;
-      // The pages of this group are damaged; the other groups may well be fine.
-      const reason = `${source}: rows ${rowStart}-${rowEnd - 1} (a row group) cannot be decoded: ${errorMessage(err)}`;
-      batches.refuse('', { source: `${source}#row=${rowStart}` }, nowUnixNano(), 'parquet_invalid', reason);
-      rows = rowEnd;
-      await batches.sendFull();
-      continue;
-    }
-    const observed = nowUnixNano();
-    for (let i = 0; i < values.length && batches.going; i++) {
-      const value = values[i];
-      const position = { source: `${source}#row=${rowStart + i}` };
-      if (typeof value === 'string') {
-        batches.add(newRecord(value, position, observed), value.length);
-      } else {
-        batches.refuse('', position, observed, 'event_data_missing', `${EVENT_DATA} is ${value === null || value === undefined ? 'null' : typeof value}, not the event's JSON text`);
+      const location = locateChunk(metadata, group, EVENT_DATA);
+      body = await file.stream(location.start, location.end);
+      for await (const values of chunkPages(body, location)) {
+        const observed = nowUnixNano();
+        for (let i = 0; i < values.length && batches.going; i++, row++) {
+          const value: unknown = values[i];
+          const position = { source: `${source}#row=${row}` };
+          if (typeof value === 'string') {
+            batches.add(newRecord(value, position, observed), value.length);
+          } else {
+            batches.refuse('', position, observed, 'event_data_missing', `${EVENT_DATA} is ${value === null || value === undefined ? 'null' : typeof value}, not the event's JSON text`);
+          }
+          await batches.sendFull();
+        }
+        if (!batches.going) break;
       }
+    } catch (err) {
+      if (!(err instanceof CorruptPageError)) throw err instanceof S3RangeError ? err : new S3RangeError(err, `reading rows ${row}- failed: ${awsMessage(err)}`);
+      // The rest of this group is damaged; the other groups may well be fine.
+      const reason = `${source}: rows ${row}-${groupStart + groupRows - 1} (row group ${group}) cannot be decoded: ${err.message}`;
+      batches.refuse('', { source: `${source}#row=${row}` }, nowUnixNano(), 'parquet_invalid', reason);
       await batches.sendFull();
+    } finally {
+      body?.destroy();
     }
-    rows = rowEnd;
+    groupStart += groupRows;
   }
-  return rows;
+  return groupStart;
 }
