@@ -9,10 +9,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parquetMetadata } from 'hyparquet';
+import { parseConfig } from '../../../core/config/load';
+import { UserError } from '../../../core/errors';
+import { isSessionRecording } from '../../../receivers/awss3/notification';
 import type { Service } from '../../../core/pipeline/service';
 import { awsEmulators, type AwsEmulators } from '../../support/aws-emulators';
 import { OtlpSink } from '../../support/otlp-sink';
 import { startService } from '../../support/service';
+import { testRegistry } from '../../support/test-registry';
 import { deadLetters, pipelineYaml, sqsReceiver, tmpDir } from './helpers';
 import { rowOf, sampleLines, writeAuditParquet, writeParquetSelect, type AuditRow } from './parquet-fixtures';
 
@@ -194,6 +198,30 @@ describe('awss3 receiver: Teleport Parquet audit objects', function () {
     assert.deepEqual(await aws.queueCounts(queue), { visible: 0, inFlight: 0, delayed: 0 });
   });
 
+  it('a damaged page dead-letters the rest of its row group as one record naming the rows; the other groups arrive once', async () => {
+    const bucket = aws.unique('damaged-page');
+    await aws.createBucket(bucket);
+    const queue = await aws.createQueue(aws.unique('damaged-page'));
+    const rows = repeated(samples, 11).slice(0, 3 * ROW_GROUP);
+    const bytes = Buffer.from(await samplesObject('damaged', rows, undefined, ROW_GROUP));
+    const meta = parquetMetadata(new Uint8Array(bytes));
+    assert.equal(meta.row_groups.length, 3);
+    const chunk = meta.row_groups[1].columns.find((c) => c.meta_data?.path_in_schema[0] === 'event_data')!.meta_data!;
+    const at = Number(chunk.dictionary_page_offset || chunk.data_page_offset);
+    bytes.fill(0xff, at, at + 64); // the page header of group 1's event_data
+    const object = await aws.putObject(bucket, teleportKey('2026-03-01'), bytes);
+    await aws.notify(queue, [object]);
+    const dead = path.join(tmpDir(), 'dead.jsonl');
+    await runOnce(pipelineYaml(sqsReceiver(aws, queue), sink, dead));
+    assertExactlyOnce([...rows.slice(0, ROW_GROUP), ...rows.slice(2 * ROW_GROUP)]);
+    const letters = deadLetters(dead);
+    assert.equal(letters.length, 1, JSON.stringify(letters));
+    assert.equal(letters[0].attributes['error.type'], 'parquet_invalid');
+    assert.equal(letters[0].attributes['teleport_otel.source.position'], `s3://${bucket}/${object.key}#row=${ROW_GROUP}`);
+    assert.match(String(letters[0].attributes['error.message']), new RegExp(`: rows ${ROW_GROUP}-${2 * ROW_GROUP - 1} \\(row group 1\\) cannot be decoded: `));
+    assert.deepEqual(await aws.queueCounts(queue), { visible: 0, inFlight: 0, delayed: 0 });
+  });
+
   it('format: parquet dead-letters a JSON-lines object whole; format: lines reads a Parquet object as text (and dead-letters its lines)', async () => {
     const bucket = aws.unique('formats');
     await aws.createBucket(bucket);
@@ -233,5 +261,28 @@ describe('awss3 receiver: Teleport Parquet audit objects', function () {
     assert.deepEqual(samples.filter((s) => !got.has(s)), [], 'rows lost');
     assert.deepEqual(deadLetters(dead), []);
     assert.deepEqual(await aws.queueCounts(queue), { visible: 0, inFlight: 0, delayed: 0 });
+  });
+});
+
+describe('awss3 format and skipped keys', () => {
+  function errorsOf(receiver: string): string[] {
+    const yaml = `receivers:\n  awss3: ${receiver}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    logs: {receivers: [awss3], exporters: [debug]}\n`;
+    try {
+      parseConfig(yaml, 'p.yaml', testRegistry, {});
+      return [];
+    } catch (err) {
+      if (err instanceof UserError) return err.lines;
+      throw err;
+    }
+  }
+
+  it('format is auto, lines or parquet; anything else is one line with its path', () => {
+    for (const f of ['auto', 'lines', 'parquet']) assert.deepEqual(errorsOf(`{s3: {bucket: b}, format: ${f}}`), []);
+    assert.deepEqual(errorsOf('{s3: {bucket: b}, format: csv}'), ['receivers.awss3.format: must be one of auto, lines, parquet']);
+  });
+
+  it('session recordings are keys under sessions/ or ending .tar; audit objects are not', () => {
+    assert.deepEqual(['sessions/0f3c.tar', 'sessions/x', 'prefix/sessions/abc.tar', 'events/2026-03-01/a.parquet', 'events/sessions.parquet', 'logs/tar'].map(isSessionRecording),
+      [true, true, true, false, false, false]);
   });
 });
