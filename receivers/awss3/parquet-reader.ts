@@ -200,7 +200,7 @@ async function readRows(file: S3Ranges, metadata: FileMetaData, source: string, 
         if (!batches.going) break;
       }
     } catch (err) {
-      if (!(err instanceof CorruptPageError)) throw err instanceof S3RangeError ? err : new S3RangeError(err, `reading rows ${row}- failed: ${awsMessage(err)}`);
+      if (!(err instanceof CorruptPageError)) throw err instanceof S3RangeError ? err : new S3RangeError(err, `reading from row ${row} on failed: ${awsMessage(err)}`);
       // The rest of this group is damaged; the other groups may well be fine.
       const reason = `${source}: rows ${row}-${groupStart + groupRows - 1} (row group ${group}) cannot be decoded: ${err.message}`;
       batches.refuse('', { source: `${source}#row=${row}` }, nowUnixNano(), 'parquet_invalid', reason);

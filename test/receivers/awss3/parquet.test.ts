@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { parseConfig } from '../../../core/config/load';
@@ -241,6 +243,53 @@ describe('awss3 receiver: Teleport Parquet audit objects', function () {
     assert.equal(sink.records.length, 0);
     const letters = deadLetters(dead2);
     assert.ok(letters.length > 0 && letters.every((l) => String(l.attributes['teleport_otel.source.position']).startsWith(`s3://${bucket}/${parquet.key}:`)), JSON.stringify(letters.slice(0, 2)));
+  });
+
+  it('S3 failing mid-object (503 SlowDown on ranged GETs): nothing is dead-lettered, the message comes back, every row arrives', async () => {
+    const bucket = aws.unique('s3-failure');
+    await aws.createBucket(bucket);
+    const queue = await aws.createQueue(aws.unique('s3-failure'));
+    const rows = repeated(samples, 14).slice(0, 3 * ROW_GROUP);
+    const object = await aws.putObject(bucket, teleportKey('2026-03-01'), await samplesObject('s3-failure', rows, undefined, ROW_GROUP));
+    await aws.notify(queue, [object]);
+    // In front of S3: the first 3 ranged GETs pass (the tail, the first bytes, row group 0), the
+    // next 6 are refused, more than the SDK's own 3 attempts: the read fails after row group 0.
+    const upstream = new URL(aws.s3Endpoint);
+    let ranged = 0;
+    let refused = 0;
+    const proxy = http.createServer((req, res) => {
+      if (req.headers.range !== undefined && ++ranged > 3 && refused < 6) {
+        refused++;
+        res.writeHead(503, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>injected</Message></Error>');
+        return;
+      }
+      const forward = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const receiver = JSON.stringify({
+        sqs: { queue_url: queue, endpoint: aws.sqsEndpoint, wait_time: '1s', visibility_timeout: '2s' },
+        s3: { endpoint, force_path_style: true },
+        max_batch_size: 500,
+      });
+      const dead = path.join(tmpDir(), 'dead.jsonl');
+      await runOnce(pipelineYaml(receiver, sink, dead), async (service) => {
+        assert.ok(await counter(service, 'awss3_messages_failed_total') >= 1, 'the message was left for redelivery');
+      });
+      assert.equal(refused, 6, 'the injected failures happened');
+      const got = multiset(sink.records.map((r) => String(r.body)));
+      assert.deepEqual(rows.filter((t) => !got.has(t)), [], 'rows lost');
+      assert.deepEqual(deadLetters(dead), [], 'a refusal no record caused dead-letters nothing');
+      assert.deepEqual(await aws.queueCounts(queue), { visible: 0, inFlight: 0, delayed: 0 });
+    } finally {
+      proxy.close();
+    }
   });
 
   it('a backend failing mid-object: nothing is dead-lettered, the message comes back, every row arrives', async () => {
