@@ -42,9 +42,14 @@ export class ObjectBatches {
     this.add(record, bytes);
   }
 
+  /** True once what was collected fills a batch: time to `cut`. */
+  get full(): boolean {
+    return this.records.length >= this.ctx.maxBatchSize || this.bytes >= MAX_BATCH_BYTES;
+  }
+
   /** Sends what was collected once it fills a batch. */
   async sendFull(): Promise<void> {
-    if (this.records.length >= this.ctx.maxBatchSize || this.bytes >= MAX_BATCH_BYTES) await this.cut();
+    if (this.full) await this.cut();
   }
 
   /** Sends what was collected; returns when the window has room again. */
