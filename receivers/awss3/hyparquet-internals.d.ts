@@ -18,4 +18,11 @@ declare module 'hyparquet/src/convert.js' {
 declare module 'hyparquet/src/schema.js' {
   import type { SchemaTree } from 'hyparquet/src/types.js';
   export function getTreePath(tree: SchemaTree, name: string[]): SchemaTree[];
+  export function getMaxDefinitionLevel(schemaPath: SchemaTree[]): number;
+  export function getMaxRepetitionLevel(schemaPath: SchemaTree[]): number;
+}
+
+declare module 'hyparquet/src/encoding.js' {
+  import type { DataReader } from 'hyparquet/src/types.js';
+  export function readRleBitPackedHybrid(reader: DataReader, width: number, output: number[], length?: number): void;
 }

@@ -189,7 +189,7 @@ async function readRows(file: S3Ranges, metadata: FileMetaData, source: string, 
         const observed = nowUnixNano();
         for (let i = 0; i < values.length && batches.going; i++, row++) {
           const value: unknown = values[i];
-          const position = { source: `${source}#row=${row}` };
+          const position = { source, row };
           if (typeof value === 'string') {
             batches.add(newRecord(value, position, observed), value.length);
           } else {
@@ -204,7 +204,7 @@ async function readRows(file: S3Ranges, metadata: FileMetaData, source: string, 
       if (!(err instanceof CorruptPageError)) throw err instanceof S3RangeError ? err : new S3RangeError(err, `reading from row ${row} on failed: ${awsMessage(err)}`);
       // The rest of this group is damaged; the other groups may well be fine.
       const reason = `${source}: rows ${row}-${groupStart + groupRows - 1} (row group ${group}) cannot be decoded: ${err.message}`;
-      batches.refuse('', { source: `${source}#row=${row}` }, nowUnixNano(), 'parquet_invalid', reason);
+      batches.refuse('', { source, row }, nowUnixNano(), 'parquet_invalid', reason);
       await batches.sendFull();
     } finally {
       body?.destroy();

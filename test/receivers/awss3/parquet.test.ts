@@ -128,6 +128,8 @@ describe('awss3 receiver: Teleport Parquet audit objects', function () {
     assert.equal(letters[0].attributes['error.type'], 'json_invalid');
     // Rows are counted from 0 across row groups: 2100 is in the second group.
     assert.equal(letters[0].attributes['teleport_otel.source.position'], `s3://${bucket}/${key}#row=2100`);
+    assert.equal(letters[0].attributes['teleport_otel.source.name'], `s3://${bucket}/${key}`);
+    assert.equal(letters[0].attributes['teleport_otel.source.row'], 2100);
     assert.deepEqual(await aws.queueCounts(queue), { visible: 0, inFlight: 0, delayed: 0 });
   });
 
