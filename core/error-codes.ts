@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   worker_failed: 'A pipeline worker thread died or failed a batch; the batch is not acknowledged, so it is read again.',
   io_error: 'Reading an input or writing an output failed at the operating-system level.',
   decompress_failed: 'A gzip-compressed message or object is truncated or corrupt; what could not be inflated is dead-lettered with its position.',
+  parquet_invalid: 'An S3 object read as Parquet lacks PAR1 at its start or end, has a corrupt footer, or has no text event_data column (it is dead-lettered whole, once), or one of its row groups cannot be decoded (that group is dead-lettered as one record naming its rows).',
+  event_data_missing: 'A row of a Parquet audit object has no event_data (null); the row is dead-lettered with its position s3://bucket/key#row=N.',
   notification_invalid: 'An SQS message is not an S3 event notification (bare or SNS-wrapped); it is dead-lettered and deleted.',
   http_body_invalid: 'An HTTP request body is empty or cannot be read as text (corrupt gzip, unsupported Content-Encoding); it is dead-lettered (as base64 when not text) and answered 200, so the sender does not retry it forever.',
 } as const;

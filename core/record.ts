@@ -19,6 +19,8 @@ export interface SourcePosition {
   readonly line?: number;
   /** Byte offset of the line's first byte (files) or message offset (Kafka). */
   readonly offset?: number;
+  /** 0-based row within `source`, for row formats (Parquet): described as `source#row=N`. */
+  readonly row?: number;
 }
 
 /** An attribute value as OTLP can carry it. */
@@ -102,6 +104,7 @@ export interface RecordFailure {
 }
 
 export function describePosition(position: SourcePosition): string {
+  if (position.row !== undefined) return `${position.source}#row=${position.row}`;
   if (position.line !== undefined) return `${position.source}:${position.line}`;
   if (position.offset !== undefined) return `${position.source}@${position.offset}`;
   return position.source;

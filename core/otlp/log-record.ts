@@ -76,8 +76,8 @@ export function recordTimeUnixNano(record: LogRecord): bigint {
 export function recordUid(record: LogRecord): string {
   const uid = record.event?.uid;
   if (typeof uid === 'string' && uid !== '') return uid;
-  const { source, offset, line } = record.position;
-  const where = offset !== undefined ? `${source}@${offset}` : line !== undefined ? `${source}:${line}` : source;
+  const { source, offset, line, row } = record.position;
+  const where = row !== undefined ? `${source}#row=${row}` : offset !== undefined ? `${source}@${offset}` : line !== undefined ? `${source}:${line}` : source;
   return createHash('sha256').update(where).digest('hex').slice(0, 32);
 }
 

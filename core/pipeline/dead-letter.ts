@@ -13,6 +13,7 @@ export const DEAD_LETTER_ATTRIBUTES = {
   source: 'teleport_otel.source.name',
   line: 'teleport_otel.source.line',
   offset: 'teleport_otel.source.offset',
+  row: 'teleport_otel.source.row',
 } as const;
 
 export function toDeadLetterRecord(failure: RecordFailure, pipelineId: string): LogRecord {
@@ -27,6 +28,7 @@ export function toDeadLetterRecord(failure: RecordFailure, pipelineId: string): 
   };
   if (record.position.line !== undefined) attributes[DEAD_LETTER_ATTRIBUTES.line] = record.position.line;
   if (record.position.offset !== undefined) attributes[DEAD_LETTER_ATTRIBUTES.offset] = record.position.offset;
+  if (record.position.row !== undefined) attributes[DEAD_LETTER_ATTRIBUTES.row] = record.position.row;
   // `event` stays unset on purpose: a dead letter's body is the raw line, exactly as read.
   return { raw: record.raw, position: record.position, observedTimeUnixNano: record.observedTimeUnixNano, attributes, deadLetter: true };
 }

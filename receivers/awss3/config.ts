@@ -1,4 +1,4 @@
-import { bool, duration, int, object, optional, size, str, url, type Infer, localPath } from '../../core/config/schema';
+import { bool, duration, int, object, oneOf, optional, size, str, url, type Infer, localPath } from '../../core/config/schema';
 
 /** SQS allows a long poll of at most 20 s and a visibility timeout of at most 12 h. */
 const MAX_WAIT_MS = 20_000;
@@ -35,6 +35,10 @@ export const awss3ReceiverConfig = {
   storage: optional(localPath({ use: 'write-dir',
     doc: 'Backfill mode: directory for the checkpoint (the last key read and acknowledged, with every key before it). Default: `<data-dir>/<receiver id>/` (`--data-dir`; `/` in the id becomes `-`, e.g. `awss3-backfill`), so a restart resumes. Notification mode needs none: SQS keeps the state.',
   })),
+  format: oneOf(['auto', 'lines', 'parquet'] as const, {
+    doc: 'How an object is read. `lines`: one JSON event per line (plain or gzip). `parquet`: the Parquet files of Teleport\'s Athena backend and External Audit Storage, one event per row from the `event_data` column. `auto`: Parquet when the object starts with the magic `PAR1`, lines otherwise.',
+    default: 'auto',
+  }),
   max_log_size: size({
     doc: 'Longest line accepted. A longer line is dead-lettered with its `s3://bucket/key:line` (only a bounded prefix of it is kept) and reading goes on after it.',
     default: '1MiB',

@@ -65,6 +65,14 @@ function parseRecord(r: unknown, i: number): ObjectRef | undefined | string {
   return { bucket, key, size: typeof object.size === 'number' ? object.size : undefined };
 }
 
+/**
+ * Teleport Cloud's bucket holds session recordings beside the audit log: `sessions/<id>.tar`,
+ * binary archives, never audit rows. Read as lines they would only fill the dead letter.
+ */
+export function isSessionRecording(key: string): boolean {
+  return key.startsWith('sessions/') || key.endsWith('.tar');
+}
+
 /** S3 form-encodes keys in notifications: `+` is a space, then percent-decoding (so `%2B` is `+`). */
 export function decodeKey(encoded: string): string | undefined {
   try {

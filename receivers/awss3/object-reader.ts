@@ -7,18 +7,20 @@
  *
  * Gzip is recognized by Content-Encoding, Content-Type or a `.gz` key, and by its magic bytes when
  * none of those says so. Positions are `s3://bucket/key:line`, with the byte offset in the
- * (decompressed) stream.
+ * (decompressed) stream. Parquet objects (format `parquet`, or `auto` and the first bytes are
+ * `PAR1`) go to parquet-reader.ts instead, which reads them by ranges.
  */
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { AckWindow } from '../../core/ack-window';
 import type { Consumer } from '../../core/component';
 import { RetryableError, errorMessage } from '../../core/errors';
 import { hasGzipMagic } from '../../core/gzip';
 import { LineSplitter, type LineSink } from '../../core/line-splitter';
-import { newRecord, nowUnixNano, type LogRecord } from '../../core/record';
+import { newRecord, nowUnixNano } from '../../core/record';
 import type { ObjectRef } from './notification';
+import { ObjectBatches } from './object-batches';
+import { readParquet, startsWithParquetMagic } from './parquet-reader';
 
 /** What reading an object needs from the receiver. */
 export interface ReadContext {
@@ -30,25 +32,26 @@ export interface ReadContext {
   readonly maxLogSize: number;
   /** Aborted at shutdown: the read stops and reports `failed` (nothing after it is acknowledged). */
   readonly signal: AbortSignal;
-  /** Lines handed to the consumer, for progress. */
+  /** `auto`: Parquet when the object starts with `PAR1`, lines otherwise. */
+  readonly format: 'auto' | 'lines' | 'parquet';
+  /** Lines (or rows) handed to the consumer, for progress. */
   counted(lines: number): void;
 }
 
 export type ReadOutcome =
-  /** Every line was accepted or dead-lettered. */
+  /** Every line (or row) was accepted or dead-lettered. */
   | { readonly kind: 'done'; readonly lines: number }
   /** NoSuchKey: deleted since it was announced or listed; nothing to read, nothing to retry. */
   | { readonly kind: 'missing' }
   /** A batch was not acknowledged, or S3 failed: the object must be read again later. */
   | { readonly kind: 'failed'; readonly error: Error };
 
-/** A batch is cut at this many bytes even below max_batch_size, bounding memory per batch. */
-const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Bytes of an over-long line kept in its dead-letter record. */
 const TOO_LONG_PREFIX_BYTES = 16 * 1024;
 const CHUNK_BYTES = 256 * 1024;
 
 export async function readObject(ref: ObjectRef, ctx: ReadContext): Promise<ReadOutcome> {
+  if (ctx.format === 'parquet') return readParquet(ref, ctx);
   let output: GetObjectCommandOutput;
   try {
     output = await ctx.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }), { abortSignal: ctx.signal });
@@ -56,8 +59,48 @@ export async function readObject(ref: ObjectRef, ctx: ReadContext): Promise<Read
     if ((err as { name?: string }).name === 'NoSuchKey') return { kind: 'missing' };
     return { kind: 'failed', error: new RetryableError('io_error', `s3://${ref.bucket}/${ref.key}: GetObject failed: ${awsMessage(err)}`, { cause: err }) };
   }
+  const body = output.Body as Readable;
+  if (ctx.format === 'auto') {
+    let first: Buffer | null;
+    try {
+      first = await peek(body);
+    } catch (err) {
+      body.destroy();
+      return { kind: 'failed', error: new RetryableError('io_error', `s3://${ref.bucket}/${ref.key}: read failed: ${awsMessage(err)}`, { cause: err }) };
+    }
+    if (first !== null && startsWithParquetMagic(first)) {
+      // Parquet is read footer first, by ranges: this download stops here.
+      body.destroy();
+      return readParquet(ref, ctx, { size: output.ContentLength ?? 0, etag: output.ETag });
+    }
+  }
   const reader = new ObjectReader(ref, ctx);
-  return reader.read(output.Body as Readable, declaresGzip(ref.key, output.ContentEncoding, output.ContentType));
+  return reader.read(body, declaresGzip(ref.key, output.ContentEncoding, output.ContentType));
+}
+
+/** The first bytes of `body` (at least 4 unless it ends sooner), put back so reading starts over; null when empty. */
+function peek(body: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const done = (value: Buffer | null, err?: Error) => {
+      body.off('readable', onReadable).off('end', onEnd).off('error', onError);
+      if (err !== undefined) return reject(err);
+      if (value !== null) body.unshift(value);
+      resolve(value);
+    };
+    const onReadable = () => {
+      for (let c = body.read() as Buffer | null; c !== null; c = body.read() as Buffer | null) {
+        chunks.push(c);
+        length += c.length;
+        if (length >= 4) return done(Buffer.concat(chunks));
+      }
+    };
+    const onEnd = () => done(length === 0 ? null : Buffer.concat(chunks));
+    const onError = (err: Error) => done(null, err);
+    body.on('readable', onReadable).on('end', onEnd).on('error', onError);
+    onReadable();
+  });
 }
 
 /** True, false, or undefined when nothing says so (then the first bytes decide). */
@@ -70,17 +113,15 @@ function declaresGzip(key: string, encoding: string | undefined, type: string | 
 
 class ObjectReader implements LineSink {
   private readonly source: string;
-  private readonly window: AckWindow<number>;
+  private readonly batches: ObjectBatches;
   private readonly splitter: LineSplitter;
-  private records: LogRecord[] = [];
-  private batchBytes = 0;
   private lineNo = 0;
   private observed = 0n;
 
   constructor(ref: ObjectRef, private readonly ctx: ReadContext) {
     this.source = `s3://${ref.bucket}/${ref.key}`;
     this.splitter = new LineSplitter(ctx.maxLogSize, TOO_LONG_PREFIX_BYTES, this);
-    this.window = new AckWindow<number>(ctx.consumer, ctx.maxBatchesInFlight, () => undefined);
+    this.batches = new ObjectBatches(this.source, ctx);
   }
 
   async read(body: Readable, gzip: boolean | undefined): Promise<ReadOutcome> {
@@ -88,83 +129,43 @@ class ObjectReader implements LineSink {
     let position = 0;
     try {
       for await (const chunk of stream.chunks()) {
-        if (this.ctx.signal.aborted || this.window.failure !== undefined) break;
+        if (!this.batches.going) break;
         this.observed = nowUnixNano();
         this.splitter.push(chunk, position);
         position += chunk.length;
-        await this.sendFull();
+        await this.batches.sendFull();
       }
-      if (!this.ctx.signal.aborted && this.window.failure === undefined) {
+      if (this.batches.going) {
         this.splitter.flush();
-        await this.cut();
+        await this.batches.cut();
       }
     } catch (err) {
       stream.destroy();
-      if (!stream.corrupt(err)) return this.finish(new RetryableError('io_error', `${this.source}: read failed after line ${this.lineNo}: ${awsMessage(err)}`, { cause: err }));
+      if (!stream.corrupt(err)) return this.batches.finish(this.lineNo, new RetryableError('io_error', `${this.source}: read failed after line ${this.lineNo}: ${awsMessage(err)}`, { cause: err }));
       // A corrupt archive stays corrupt: what was inflated is kept, the rest is dead-lettered.
       this.splitter.flush();
-      this.refuse(`${this.source}: gzip data is truncated or corrupt after line ${this.lineNo} (${errorMessage(err)})`, 'decompress_failed', position);
-      await this.cut();
+      const reason = `${this.source}: gzip data is truncated or corrupt after line ${this.lineNo} (${errorMessage(err)})`;
+      this.batches.refuse('', { source: this.source, line: this.lineNo + 1, offset: position }, this.observed, 'decompress_failed', reason);
+      await this.batches.cut();
     } finally {
       stream.destroy();
     }
-    if (this.ctx.signal.aborted) return this.finish(new RetryableError('shutdown', `${this.source}: shutting down`));
-    return this.finish();
+    return this.batches.finish(this.lineNo);
   }
 
   /** LineSink: a complete line. Blank lines are counted (line numbers stay true) but not sent. */
   line(text: string, offset: number, next: number): void {
     this.lineNo++;
     if (text.length === 0) return;
-    this.records.push(newRecord(text, { source: this.source, line: this.lineNo, offset }, this.observed));
-    this.batchBytes += next - offset;
+    this.batches.add(newRecord(text, { source: this.source, line: this.lineNo, offset }, this.observed), next - offset);
   }
 
   /** LineSink: a line over max_log_size becomes a refused record, dead-lettered by the core. */
   tooLong(prefix: string, offset: number, length: number): void {
     this.lineNo++;
     const reason = `line of ${length} bytes is longer than max_log_size (${this.ctx.maxLogSize} bytes); its first ${Buffer.byteLength(prefix)} bytes are kept`;
-    this.records.push(refused(prefix, { source: this.source, line: this.lineNo, offset }, this.observed, 'line_too_long', reason, this.ctx.component));
-    this.batchBytes += TOO_LONG_PREFIX_BYTES;
+    this.batches.refuse(prefix, { source: this.source, line: this.lineNo, offset }, this.observed, 'line_too_long', reason, TOO_LONG_PREFIX_BYTES);
   }
-
-  private refuse(reason: string, code: string, offset: number): void {
-    this.records.push(refused('', { source: this.source, line: this.lineNo + 1, offset }, this.observed, code, reason, this.ctx.component));
-  }
-
-  private async sendFull(): Promise<void> {
-    if (this.records.length >= this.ctx.maxBatchSize || this.batchBytes >= MAX_BATCH_BYTES) await this.cut();
-  }
-
-  private async cut(): Promise<void> {
-    if (this.records.length === 0) return;
-    const batch = this.records;
-    this.records = [];
-    this.batchBytes = 0;
-    this.ctx.counted(batch.length);
-    // A batch over max_batch_size is split so the pipeline sees at most that many.
-    for (let i = 0; i < batch.length; i += this.ctx.maxBatchSize) {
-      await this.window.send(batch.slice(i, i + this.ctx.maxBatchSize), this.lineNo);
-    }
-  }
-
-  /** Waits for every batch sent, then reports; `error` wins over a batch failure. */
-  private async finish(error?: Error): Promise<ReadOutcome> {
-    await this.window.settled();
-    if (error !== undefined) return { kind: 'failed', error };
-    const failure = this.window.failure;
-    if (failure !== undefined) {
-      const message = `${this.source}: not acknowledged: ${errorMessage(failure)}`;
-      return { kind: 'failed', error: new RetryableError('export_unavailable', message, { cause: failure }) };
-    }
-    return { kind: 'done', lines: this.lineNo };
-  }
-}
-
-function refused(raw: string, position: LogRecord['position'], observed: bigint, code: string, reason: string, component: string): LogRecord {
-  const record = newRecord(raw, position, observed);
-  record.refusal = { code, reason, component };
-  return record;
 }
 
 /**

@@ -106,6 +106,7 @@ export class Awss3Receiver implements Receiver {
       maxBatchesInFlight: this.config.max_batches_in_flight,
       maxLogSize: this.config.max_log_size,
       signal: this.abort.signal,
+      format: this.config.format,
       counted: (n) => { this.lines += n; },
     };
     return readObject(ref, ctx);

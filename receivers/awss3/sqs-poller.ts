@@ -15,7 +15,7 @@ import { LocatedError, errorMessage } from '../../core/errors';
 import { newRecord, nowUnixNano } from '../../core/record';
 import { backoffDelay, sleep, type RetryPolicy } from '../../core/retry';
 import type { SqsConfig } from './config';
-import { parseNotification, type ObjectRef } from './notification';
+import { isSessionRecording, parseNotification, type ObjectRef } from './notification';
 import { awsMessage, type ReadOutcome } from './object-reader';
 import { accessError } from './access';
 
@@ -51,6 +51,7 @@ export class SqsPoller {
       tests: t.counter('awss3_test_events_total', 's3:TestEvent messages (deleted).'),
       ignored: t.counter('awss3_events_ignored_total', 'Notification records of event types other than ObjectCreated (skipped).'),
       missing: t.counter('awss3_objects_missing_total', 'Listed or announced objects that no longer exist (NoSuchKey: skipped).'),
+      sessions: t.counter('awss3_session_recordings_skipped_total', 'Announced objects that are Teleport session recordings (`sessions/...`, `*.tar`), not audit events (skipped).'),
       heartbeats: t.counter('awss3_visibility_extensions_total', 'ChangeMessageVisibility calls that kept a message hidden while it was read.'),
     };
   }
@@ -144,6 +145,11 @@ export class SqsPoller {
     this.counters.ignored.inc(n.ignored);
     for (const ref of n.objects) {
       if (this.ctx.signal.aborted) return false;
+      if (isSessionRecording(ref.key)) {
+        this.counters.sessions.inc();
+        this.ctx.create.logger.rateLimited('session-recording', 'info', `s3://${ref.bucket}/${ref.key}: a session recording, not audit events; skipped (announced by ${this.where(message)})`);
+        continue;
+      }
       const outcome = await this.ctx.read(ref);
       if (outcome.kind === 'done') this.objectDenied = false;
       if (outcome.kind === 'missing') {

@@ -1,5 +1,6 @@
 /** The real CLI in a child process (test registry), for kill -9 and restart tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { delay } from './service';
 
@@ -23,5 +24,15 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
   while (!(await cond())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await delay(20);
+  }
+}
+
+/** The resident set of process `pid` in MB, from /proc (0 once it is gone). */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
   }
 }

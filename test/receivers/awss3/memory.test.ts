@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sampleEvents } from '../../../bench/lib/generate';
 import { awsEmulators } from '../../support/aws-emulators';
+import { rssMb } from '../../support/child';
 import { tmpDir } from './helpers';
 
 const RUNNER = path.resolve(__dirname, '../../support/run-pipeline.js');
@@ -33,15 +34,6 @@ function writeFile(file: string, mb: number): number {
   }
   fs.closeSync(fd);
   return n;
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 describe('awss3 receiver: a big object', function () {
