@@ -52,9 +52,10 @@ export class EcsMapper {
   }
 
   map(event: Readonly<Record<string, unknown>>, attrs: Attributes): EcsMapResult {
-    rel.ips.length = 0;
-    rel.users.length = 0;
-    rel.hosts.length = 0;
+    // Setting an array's length calls into the runtime even when it is already 0.
+    if (rel.ips.length !== 0) rel.ips.length = 0;
+    if (rel.users.length !== 0) rel.users.length = 0;
+    if (rel.hosts.length !== 0) rel.hosts.length = 0;
     const typeValue = event.event;
     const plan = this.plans.forType(typeof typeValue === 'string' ? typeValue : '');
     const shape = plan.shape;
