@@ -2,6 +2,7 @@
  * ECS path against the floor (read + JSON.parse + JSON.stringify), in one run:
  * - `decode -> ecs -> JSON.stringify(attributes)`: the processing work alone, in-process over the
  *   same file (decode as the core does, the ecs processor, attributes serialized once);
+ *   also on every catalogue type's shape, with the ecs processor's own µs per event;
  * - `filelog -> file` and `filelog -> ecs -> file`: the real CLI, so the ecs processor's share of
  *   the end-to-end cost is the difference between the two.
  * Usage: node dist/bench/ecs.js [<events>]   (default 1,000,000).
@@ -13,6 +14,7 @@ import { newRecord, type LogRecord } from '../core/record';
 import { silentLogger } from '../core/telemetry/logger';
 import { testTelemetry } from '../core/telemetry/metrics';
 import { EcsProcessor } from '../processors/ecs/ecs-processor';
+import { generateCatalogueFile } from './lib/catalogue';
 import { forEachLineBatch } from './lib/lines';
 import { measure, printResult, report } from './lib/measure';
 import { benchSetup } from './lib/setup';
@@ -23,12 +25,18 @@ function processing(file: string): void {
     { id: 'ecs', logger: silentLogger, telemetry: testTelemetry('ecs'), dataDir: '.' });
   let bytes = 0;
   let line = 0;
+  let ecsNs = 0n;
   forEachLineBatch(file, 1000, (lines) => {
     const batch: LogRecord[] = lines.map((l) => newRecord(l, { source: file, line: ++line }, 0n));
-    for (const r of ecs.process(decodeRecords(batch).records).records) bytes += JSON.stringify(r.attributes).length;
+    const decoded = decodeRecords(batch).records;
+    const t0 = process.hrtime.bigint();
+    const out = ecs.process(decoded).records;
+    ecsNs += process.hrtime.bigint() - t0;
+    for (const r of out) bytes += JSON.stringify(r.attributes).length;
   });
   if (bytes === 0) throw new Error('processed nothing');
-  printResult(started);
+  // The ecs processor's own time, apart from decode and serialization.
+  printResult(started, { ecsUsPerEvent: Number(ecsNs) / 1000 / line });
 }
 
 function pipelineConfig(dir: string, input: string, name: string, processors: string[]): string {
@@ -54,12 +62,22 @@ service:
 
 function main(): void {
   const { events, dir, input, floor } = benchSetup();
-  const results = [
+  const catalogue = path.join(dir, `catalogue-${events}.log`);
+  generateCatalogueFile(catalogue, events);
+  const processingRuns = [
     measure('decode -> ecs -> stringify attrs', events, ['processing-job', input], __filename),
+    measure('same, every catalogue type', events, ['processing-job', catalogue], __filename),
+  ];
+  const results = [
+    ...processingRuns,
     measure('filelog -> file', events, ['pipeline', pipelineConfig(dir, input, 'ecs-baseline', [])]),
     measure('filelog -> ecs -> file', events, ['pipeline', pipelineConfig(dir, input, 'filelog-ecs-file', ['ecs'])]),
   ];
   process.stdout.write(report(floor, results) + '\n');
+  for (const m of processingRuns) {
+    const us = (m as unknown as { ecsUsPerEvent: number }).ecsUsPerEvent;
+    process.stdout.write(`${m.name}: ecs alone ${us.toFixed(3)} µs per event\n`);
+  }
 }
 
 if (process.argv[2] === 'processing-job') processing(process.argv[3]);

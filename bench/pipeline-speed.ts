@@ -70,10 +70,13 @@ const HEAD = ['scenario'.padEnd(36), 'events/s'.padStart(9), 'events/cpu-s'.padS
 
 function config(row: Row, url: string): string {
   const file = path.join(dir, `speed-${row.name}.yaml`);
+  // Checkpoints of its own, emptied: a row that resumed where the previous one stopped would read nothing.
+  const checkpoints = path.join(dir, `speed-${row.name}-checkpoints`);
+  fs.rmSync(checkpoints, { recursive: true, force: true });
   const receiver = row.workers > 0 ? `, max_batches_in_flight: ${row.workers + 2}, max_batch_size: 2000` : '';
   fs.writeFileSync(file, `
 receivers:
-  filelog: {include: [${JSON.stringify(input)}], start_at: beginning${receiver}}
+  filelog: {include: [${JSON.stringify(input)}], start_at: beginning, storage: ${JSON.stringify(checkpoints)}${receiver}}
 processors: {${row.processors.map((p) => `${p}: {}`).join(', ')}}
 exporters:
   otlphttp: {endpoint: ${JSON.stringify(url)}, encoding: proto, compression: gzip${row.exporter ? `, ${row.exporter}` : ''}}

@@ -23,8 +23,9 @@ export class EcsProcessor implements Processor {
   private readonly logger: Logger;
 
   constructor(config: EcsProcessorConfig, ctx: CreateContext) {
-    const resolver = new CategoryResolver(loadCategoryTable(config.categories_file ?? bundledCategoriesPath()));
-    this.mapper = new EcsMapper((t) => resolver.resolve(t), config.audit_prefix);
+    const table = loadCategoryTable(config.categories_file ?? bundledCategoriesPath());
+    const resolver = new CategoryResolver(table);
+    this.mapper = new EcsMapper((t) => resolver.resolve(t), config.audit_prefix, table.types.keys());
     this.unknown = ctx.telemetry.counter('ecs_unknown_event_types_total', 'Events whose type the ECS categorization table does not know (no event.category/event.type).');
     this.logger = ctx.logger;
   }

@@ -1,9 +1,11 @@
 /**
  * The ECS field mapping of one Teleport event, written into a record's attributes under dotted
- * keys. One pass over the event's keys: a field with an ECS home is captured, everything else goes
- * to `<audit prefix>.<key>` as it is (objects as maps, arrays as arrays, nulls dropped). Fields
- * whose ECS home depends on the event type (`path`, `method`, Kubernetes resources...) are
- * captured and placed after the pass, because `event` may come after them in the line.
+ * keys. The event type is read first and picks its plan (type-plan.ts: the categorization and
+ * the key moves, compiled once per type). Then one pass over the event's keys: a field with an ECS
+ * home is captured, everything else goes to `<audit prefix>.<key>` as it is (objects as maps,
+ * arrays as arrays, nulls dropped). Fields whose ECS home depends on the type or on each other
+ * (`path`, `method`, addresses, Kubernetes resources...) are captured and placed after the pass,
+ * where their precedence does not depend on their order in the line.
  * Never writes to the event: nested objects are shared with it read-only, or copied when they
  * hold nulls (which OTLP attributes cannot carry).
  */
@@ -12,46 +14,9 @@ import { splitAddress, type Endpoint } from './address';
 import { toAttribute } from './attribute-value';
 import type { Categorization } from './categories';
 import type { EcsOutcome } from './ecs-values';
+import { F, SLOT_COUNT, type KeyPlan } from './fields';
 import { rel, related } from './related';
-
-const F = {
-  event: 1, code: 2, uid: 3, ei: 4, time: 5, success: 6, status: 7,
-  addrRemote: 10, addrLocal: 11, serverAddr: 12, desktopAddr: 13, srcAddr: 14, dstAddr: 15, dstPort: 16,
-  tx: 17, rx: 18, proto: 19,
-  user: 20, login: 21, serverHostname: 22, serverId: 23, userAgent: 24, error: 25,
-  clusterName: 30, kubeCluster: 31, podName: 32, podNamespace: 33, containerName: 34, containerImage: 35,
-  resourceName: 36, resourceKind: 37, resourceNamespace: 38, verb: 39, requestPath: 40, responseCode: 41,
-  method: 50, path: 51, rawQuery: 52, statusCode: 53,
-  pid: 60, ppid: 61, program: 62, argv: 63, command: 64, exitCode: 65, returnCode: 66,
-} as const;
-
-const FIELDS = new Map<string, number>([
-  ['event', F.event], ['code', F.code], ['uid', F.uid], ['ei', F.ei], ['time', F.time],
-  ['success', F.success], ['status', F.status],
-  ['addr.remote', F.addrRemote], ['addr.local', F.addrLocal], ['server_addr', F.serverAddr],
-  ['desktop_addr', F.desktopAddr], ['src_addr', F.srcAddr], ['dst_addr', F.dstAddr], ['dst_port', F.dstPort],
-  ['tx', F.tx], ['rx', F.rx], ['proto', F.proto],
-  ['user', F.user], ['login', F.login], ['server_hostname', F.serverHostname], ['server_id', F.serverId],
-  ['user_agent', F.userAgent], ['error', F.error],
-  ['cluster_name', F.clusterName], ['kubernetes_cluster', F.kubeCluster], ['kubernetes_pod_name', F.podName],
-  ['kubernetes_pod_namespace', F.podNamespace], ['kubernetes_container_name', F.containerName],
-  ['kubernetes_container_image', F.containerImage], ['resource_name', F.resourceName],
-  ['resource_kind', F.resourceKind], ['resource_namespace', F.resourceNamespace], ['verb', F.verb],
-  ['request_path', F.requestPath], ['response_code', F.responseCode],
-  ['method', F.method], ['path', F.path], ['raw_query', F.rawQuery], ['status_code', F.statusCode],
-  ['pid', F.pid], ['ppid', F.ppid], ['program', F.program], ['argv', F.argv], ['command', F.command],
-  ['exitCode', F.exitCode], ['exit_code', F.exitCode], ['return_code', F.returnCode],
-]);
-
-/** Types whose `method`/`path`/`status_code`/`raw_query` describe an HTTP exchange. */
-function isHttpType(type: string): boolean {
-  return type === 'app.session.request' || type.startsWith('http.');
-}
-
-/** Types whose `path` names a file. */
-function isFileType(type: string): boolean {
-  return type === 'scp' || type === 'sftp' || type === 'sftp_summary' || type === 'session.disk';
-}
+import { MAX_SHAPE, TypePlans, type TypePlan } from './type-plan';
 
 export interface EcsMapResult {
   /** The categorization, or undefined when the type is unknown (missing, empty, not in the table). */
@@ -62,66 +27,53 @@ export interface EcsMapResult {
 
 type Resolve = (type: string) => Categorization | undefined;
 
-/** Highest field id + 1: the size of the scratch slots. */
-const SLOT_COUNT = 67;
-
-/** What to do with a Teleport key: an ECS field id, or the full `<prefix>.<key>` to write it under. */
-type KeyPlan = number | string;
-
 /**
  * Maps events to ECS attributes. One instance per processor; `map` reuses internal scratch space,
  * so it is not reentrant (processors run one batch at a time per instance).
  */
 export class EcsMapper {
-  private readonly audit: string;
   // Scratch slots for the fields placed after the pass, preallocated (no array per event); only
   // the ids listed in `deferred` hold values, and they are cleared after each event.
   private readonly slots: unknown[] = new Array<unknown>(SLOT_COUNT).fill(undefined);
   private readonly keys: string[] = new Array<string>(SLOT_COUNT).fill('');
   private readonly deferred: number[] = [];
-  /**
-   * One lookup per Teleport key: its ECS field id, or `<prefix>.<key>` built once (a fresh
-   * concatenation per record would be flattened and hashed again when used as a property name).
-   * Bounded against junk keys.
-   */
-  private readonly plans = new Map<string, KeyPlan>();
-  /** `<prefix>.<key>` of the keys with an ECS home, for values that cannot go there. */
-  private readonly fieldAuditKeys = new Map<string, string>();
+  private readonly plans: TypePlans;
 
-  constructor(private readonly resolve: Resolve, auditPrefix: string) {
-    this.audit = auditPrefix === '' ? '' : `${auditPrefix}.`;
-    for (const key of FIELDS.keys()) this.fieldAuditKeys.set(key, this.audit + key);
-  }
-
-  private plan(key: string): KeyPlan {
-    let plan = this.plans.get(key);
-    if (plan === undefined) {
-      plan = FIELDS.get(key) ?? this.audit + key;
-      if (this.plans.size < 10_000) this.plans.set(key, plan);
-    }
-    return plan;
+  /** `knownTypes`: the types whose plans are compiled now (the table's names); others on first sight. */
+  constructor(resolve: Resolve, auditPrefix: string, knownTypes: Iterable<string> = []) {
+    this.plans = new TypePlans(resolve, auditPrefix, knownTypes);
   }
 
   /** The value under `<prefix>.<key>`, where a field without (usable) ECS home goes. */
   private putAudit(attrs: Attributes, key: string, value: unknown): void {
     const v = toAttribute(value);
     if (v === undefined) return;
-    const plan = this.plan(key);
-    attrs[typeof plan === 'string' ? plan : this.fieldAuditKeys.get(key)!] = v;
+    attrs[this.plans.auditKey(key)] = v;
   }
 
   map(event: Readonly<Record<string, unknown>>, attrs: Attributes): EcsMapResult {
-    rel.ips.length = 0;
-    rel.users.length = 0;
-    rel.hosts.length = 0;
-    let type = '';
+    // Setting an array's length calls into the runtime even when it is already 0.
+    if (rel.ips.length !== 0) rel.ips.length = 0;
+    if (rel.users.length !== 0) rel.users.length = 0;
+    if (rel.hosts.length !== 0) rel.hosts.length = 0;
+    const typeValue = event.event;
+    const plan = this.plans.forType(typeof typeValue === 'string' ? typeValue : '');
+    const shape = plan.shape;
+    const moves = plan.moves;
+    let position = 0;
     let code: unknown;
     let success: unknown;
     let status: unknown;
 
     for (const key in event) {
       const value = event[key];
-      const id = this.plan(key);
+      let id: KeyPlan;
+      if (position < shape.length && shape[position] === key) id = moves[position];
+      else {
+        id = this.plans.key(key);
+        if (position < MAX_SHAPE) { shape[position] = key; moves[position] = id; }
+      }
+      position++;
       if (typeof id === 'string') {
         const v = toAttribute(value);
         if (v !== undefined) attrs[id] = v;
@@ -129,8 +81,8 @@ export class EcsMapper {
       }
       switch (id) {
         case F.event:
-          if (typeof value === 'string') type = value;
-          else this.putAudit(attrs, key, value);
+          // A string is the type, already read; anything else has no ECS home.
+          if (typeof value !== 'string') this.putAudit(attrs, key, value);
           break;
         case F.code: code = value; if (!putString(attrs, 'event.code', value)) this.putAudit(attrs, key, value); break;
         case F.uid: if (!putString(attrs, 'event.id', value)) this.putAudit(attrs, key, value); break;
@@ -181,18 +133,18 @@ export class EcsMapper {
       }
     }
 
-    if (this.deferred.length > 0) this.place(attrs, type);
+    if (this.deferred.length > 0) this.place(attrs, plan);
 
-    const categorization = type === '' ? undefined : this.resolve(type);
+    const categorization = plan.categorization;
     attrs['event.kind'] = 'event';
     if (categorization !== undefined) {
       attrs['event.category'] = categorization.category;
       attrs['event.type'] = categorization.type;
     }
-    if (type !== '') attrs['event.action'] = type;
+    if (plan.type !== '') attrs['event.action'] = plan.type;
     attrs['event.outcome'] = outcomeOf(success, status, code);
     related(attrs);
-    return { categorization, type };
+    return plan;
   }
 
   /** Notes a filled slot, keeping `deferred` in id order (a few ids: insertion, no sort call). */
@@ -216,7 +168,7 @@ export class EcsMapper {
   }
 
   /** Addresses and fields whose ECS home depends on the event type or on each other. */
-  private place(attrs: Attributes, type: string): void {
+  private place(attrs: Attributes, plan: TypePlan): void {
     const slots = this.slots;
 
     // Addresses: the explicit source/destination of a connection first, then the server the
@@ -266,7 +218,7 @@ export class EcsMapper {
     }
 
     // HTTP exchanges through application access; file paths of file transfers.
-    if (isHttpType(type)) {
+    if (plan.http) {
       if (typeof slots[F.method] === 'string' && slots[F.method] !== '') { attrs['http.request.method'] = slots[F.method] as string; slots[F.method] = undefined; }
       if (typeof slots[F.path] === 'string' && slots[F.path] !== '') { attrs['url.path'] = slots[F.path] as string; slots[F.path] = undefined; }
       if (typeof slots[F.rawQuery] === 'string') {
@@ -275,13 +227,13 @@ export class EcsMapper {
       }
       const status = toInt(slots[F.statusCode]);
       if (status !== undefined) { attrs['http.response.status_code'] = status; slots[F.statusCode] = undefined; }
-    } else if (isFileType(type) && typeof slots[F.path] === 'string' && slots[F.path] !== '') {
+    } else if (plan.file && typeof slots[F.path] === 'string' && slots[F.path] !== '') {
       attrs['file.path'] = slots[F.path] as string;
       slots[F.path] = undefined;
     }
     // session.command's return_code is the program's exit status; elsewhere (session.disk) it
     // is a system call's result and stays under audit.
-    if (type === 'session.command' && attrs['process.exit_code'] === undefined) {
+    if (plan.command && attrs['process.exit_code'] === undefined) {
       const rc = toInt(slots[F.returnCode]);
       if (rc !== undefined) { attrs['process.exit_code'] = rc; slots[F.returnCode] = undefined; }
     }

@@ -233,4 +233,26 @@ describe('ecs processor: field mapping', () => {
     assert.equal(unknown, 3);
     assert.equal(await unknownCount(h), 3);
   });
+
+  it('maps events of one type the same whatever their key order, in one batch (the plan learns orders by position)', () => {
+    const fields: [string, unknown][] = [
+      ['event', 'sftp'], ['code', 'TS001E'], ['user', 'alice@example.com'], ['addr.remote', '10.0.0.9:41106'],
+      ['addr.local', '[::1]:3022'], ['path', '/tmp/x'], ['event', 'sftp'], ['sid', 's-1'], ['nested', { a: null, b: 1 }],
+      ['success', 'false'], ['return_code', '7'], ['login', 'root'],
+    ];
+    const orders = [fields, [...fields].reverse(), [...fields.slice(5), ...fields.slice(0, 5)], fields];
+    const lines = orders.map((o) => JSON.stringify(Object.fromEntries(o)));
+    // A different type between them must not reuse this type's key positions.
+    lines.splice(2, 0, JSON.stringify({ user: 'bob', path: '/etc/passwd', event: 'session.command', return_code: '3' }));
+    const out = ecsOf(lines).map((r) => r.attributes);
+    const sorted = (a: Record<string, unknown>) => Object.fromEntries(Object.entries(a).sort(([x], [y]) => (x < y ? -1 : 1)));
+    const first = sorted(out[0]);
+    assert.equal(first['file.path'], '/tmp/x');
+    assert.equal(first['client.port'], 41106);
+    assert.equal(first['teleport.audit.return_code'], '7');
+    for (const i of [1, 3, 4]) assert.deepEqual(sorted(out[i]), first, `order ${i}`);
+    assert.equal(out[2]['process.exit_code'], 3);
+    assert.equal(out[2]['teleport.audit.path'], '/etc/passwd');
+    assert.equal(out[2]['file.path'], undefined);
+  });
 });
