@@ -6,29 +6,15 @@
  * neither its own partition (the batches after it) nor the others stall.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import { compress as lz4Compress } from 'lz4js';
 import { kafkaMock, type KafkaMock } from '../../support/kafka-mock';
 import { OtlpSink } from '../../support/otlp-sink';
-import { startService } from '../../support/service';
 import { registerCodecs } from '../../../receivers/kafka/codecs';
-import { deadLetters, events, exactlyOnce, kafkaReceiver, tmpDir } from './helpers';
+import { deadLetters, drainToSink, events, exactlyOnce, kafkaReceiver } from './helpers';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
-function otlpYaml(receiver: string, sink: OtlpSink, dead: string): string {
-  return `
-receivers:
-  kafka: ${receiver}
-exporters:
-  otlphttp: ${JSON.stringify({ endpoint: sink.url, retry_on_failure: { initial_interval: '50ms', max_interval: '200ms' } })}
-  file/dead-letter: {path: ${JSON.stringify(dead)}, append: true}
-service:
-  pipelines:
-    logs: {receivers: [kafka], exporters: [otlphttp], dead_letter: [file/dead-letter]}
-`;
-}
 
 describe('kafka receiver: compression codecs', function () {
   this.timeout(60_000);
@@ -42,16 +28,8 @@ describe('kafka receiver: compression codecs', function () {
   after(async () => { await sink.close(); });
   beforeEach(() => sink.reset());
 
-  async function drain(receiver: string): Promise<string> {
-    const dead = path.join(tmpDir(), 'dead.jsonl');
-    const service = await startService(otlpYaml(receiver, sink, dead), { once: true });
-    try {
-      await service.drained();
-    } finally {
-      await service.shutdown(5000);
-    }
-    return dead;
-  }
+  const drain = (receiver: string) => drainToSink(receiver, sink);
+
 
   it('kcat -z none|gzip|snappy|lz4|zstd on five topics, read by one receiver at once: every event exactly once', async () => {
     const stem = kafka.unique('codec');

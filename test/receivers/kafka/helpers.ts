@@ -1,6 +1,9 @@
 /** Helpers for the kafka tests: Teleport-like events, pipelines against the mock cluster, child processes, what arrived. */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { KafkaMock } from '../../support/kafka-mock';
+import type { OtlpSink } from '../../support/otlp-sink';
+import { startService, tmpDir } from '../../support/service';
 
 import { events, uidOf } from '../awss3/helpers';
 
@@ -58,4 +61,28 @@ export function distinctPerPartition(tag: string, lines: string[], partitions: n
     if (m) sets[Number(m[1])].add(uidOf(l));
   }
   return sets.map((s) => s.size);
+}
+
+/**
+ * Runs `kafka → otlphttp (the test sink)` with a file dead letter under `--once` until the topics
+ * are drained; returns the dead-letter file.
+ */
+export async function drainToSink(receiver: string, sink: OtlpSink): Promise<string> {
+  const dead = path.join(tmpDir(), 'dead.jsonl');
+  const service = await startService(`
+receivers:
+  kafka: ${receiver}
+exporters:
+  otlphttp: ${JSON.stringify({ endpoint: sink.url, retry_on_failure: { initial_interval: '50ms', max_interval: '200ms' } })}
+  file/dead-letter: {path: ${JSON.stringify(dead)}, append: true}
+service:
+  pipelines:
+    logs: {receivers: [kafka], exporters: [otlphttp], dead_letter: [file/dead-letter]}
+`, { once: true });
+  try {
+    await service.drained();
+  } finally {
+    await service.shutdown(5000);
+  }
+  return dead;
 }

@@ -5,26 +5,12 @@
  * offsets reach the high watermarks. `--once` ends the run there.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import zlib from 'node:zlib';
 import { CompressionTypes } from 'kafkajs';
 import { kafkaMock, type KafkaMock } from '../../support/kafka-mock';
 import { OtlpSink } from '../../support/otlp-sink';
-import { startService } from '../../support/service';
-import { deadLetters, events, exactlyOnce, kafkaReceiver, tmpDir } from './helpers';
+import { deadLetters, drainToSink, events, exactlyOnce, kafkaReceiver } from './helpers';
 
-function otlpYaml(receiver: string, sink: OtlpSink, dead: string): string {
-  return `
-receivers:
-  kafka: ${receiver}
-exporters:
-  otlphttp: ${JSON.stringify({ endpoint: sink.url, retry_on_failure: { initial_interval: '50ms', max_interval: '200ms' } })}
-  file/dead-letter: {path: ${JSON.stringify(dead)}, append: true}
-service:
-  pipelines:
-    logs: {receivers: [kafka], exporters: [otlphttp], dead_letter: [file/dead-letter]}
-`;
-}
 
 describe('kafka receiver: round trip', function () {
   this.timeout(60_000);
@@ -38,16 +24,8 @@ describe('kafka receiver: round trip', function () {
   after(async () => { await sink.close(); });
   beforeEach(() => sink.reset());
 
-  async function drain(receiver: string): Promise<string> {
-    const dead = path.join(tmpDir(), 'dead.jsonl');
-    const service = await startService(otlpYaml(receiver, sink, dead), { once: true });
-    try {
-      await service.drained();
-    } finally {
-      await service.shutdown(5000);
-    }
-    return dead;
-  }
+  const drain = (receiver: string) => drainToSink(receiver, sink);
+
 
   it('kafkajs (gzip batches, keys, headers, a gzip value) and kcat -P: every event once, metadata in attributes, offsets committed to the end', async () => {
     const topic = kafka.unique('roundtrip');
