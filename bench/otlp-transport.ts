@@ -13,7 +13,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { newRecord, type LogRecord } from '../core/record';
 import { GrpcTransport } from '../exporters/otlp/grpc-transport';
-import { BatchEncoder } from '../exporters/otlphttp/encoding';
+import { BatchEncoder } from '../core/otlp/export/encoding';
 import { HttpTransport } from '../exporters/otlphttp/transport';
 import { generateFile, repoRoot } from './lib/generate';
 import { linesByChunk } from './lib/lines';

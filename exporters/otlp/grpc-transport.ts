@@ -17,23 +17,19 @@
  *   spec recommends keeping the connection for the life of the exporter.
  * - A partial success is a success: the OTLP spec forbids re-sending the rejected part (the server
  *   has already dropped it for good), so the outcome only reports how many and why.
- * - Outcomes are those of HttpTransport plus `endpoint`, a refusal that no record causes (wrong
- *   credentials, wrong address or service, an untrusted server certificate): retried like a
- *   retryable one but reported loudly, and never narrowed down to records or dead-lettered.
- *   The same class is planned for OTLP/HTTP's 401/403/404.
+ * - Outcomes are the shared ones (core/otlp/export/transport.ts), those of HttpTransport: an
+ *   `endpoint` refusal no record causes (wrong credentials, wrong address or service, an
+ *   untrusted server certificate) is retried loudly, never narrowed down to records nor
+ *   dead-lettered.
  */
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import type { OtlpTransport, SendOutcome } from '../../core/otlp/export/transport';
 import { VERSION } from '../../core/version';
 import { partialSuccess, retryDelayMs } from './grpc-status';
 
-export type GrpcSendOutcome =
-  | { readonly kind: 'success'; readonly rejectedLogRecords: number; readonly errorMessage: string }
-  | { readonly kind: 'retryable'; readonly message: string; readonly retryAfterMs?: number }
-  /** The request's content was refused: splitting it narrows the refusal down to records. */
-  | { readonly kind: 'permanent'; readonly status: number; readonly message: string }
-  /** Refused for a reason no record causes: retry (loudly), never dead-letter. */
-  | { readonly kind: 'endpoint'; readonly status: number; readonly message: string; readonly retryAfterMs?: number };
+/** The shared outcome; `status` is a gRPC code. */
+export type GrpcSendOutcome = SendOutcome;
 
 export interface GrpcTransportOptions {
   /**
@@ -84,8 +80,14 @@ const SETUP_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|CERT_|S
  * and OTLP/HTTP retries a connection reset, so these are retried.
  */
 const BROKEN_STREAM = /^Received RST_STREAM|Session closed with error/;
+/**
+ * Permanent codes about the request's content, which parts of it may not share: splitting narrows
+ * the refusal down to records (RESOURCE_EXHAUSTED without RetryInfo: a part fits under the size
+ * limit). UNKNOWN and INTERNAL say nothing about the content, like HTTP's 500: not split.
+ */
+const SPLITTABLE = new Set<number>([Status.INVALID_ARGUMENT, Status.RESOURCE_EXHAUSTED, Status.FAILED_PRECONDITION, Status.ALREADY_EXISTS]);
 
-export class GrpcTransport {
+export class GrpcTransport implements OtlpTransport {
   private readonly client: grpc.Client;
   private readonly metadata: grpc.Metadata;
   private readonly address: string;
@@ -158,7 +160,7 @@ export class GrpcTransport {
     }
     // INVALID_ARGUMENT, RESOURCE_EXHAUSTED without RetryInfo, and the codes the OTLP spec calls
     // not retryable (UNKNOWN, ALREADY_EXISTS, FAILED_PRECONDITION, INTERNAL), like OTLP/HTTP's 400 and 500.
-    return { kind: 'permanent', status: code, message };
+    return { kind: 'permanent', status: code, message, splittable: SPLITTABLE.has(code) };
   }
 
   private tlsCredentials(): grpc.ChannelCredentials {
