@@ -23,6 +23,8 @@
  *   dead-lettered.
  */
 import fs from 'node:fs';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import type { OtlpTransport, SendOutcome } from '../../core/otlp/export/transport';
 import { VERSION } from '../../core/version';
@@ -49,7 +51,7 @@ export interface GrpcTransportOptions {
   readonly configPath: string;
 }
 
-/** What `send` takes: uncompressed protobuf (a RequestBody of the shared encoder fits). */
+/** What `send` takes: protobuf (a RequestBody of the shared encoder fits). */
 export interface GrpcRequest {
   readonly body: Uint8Array;
   readonly encoding?: 'proto' | 'json';
@@ -57,6 +59,7 @@ export interface GrpcRequest {
 }
 
 export const DEFAULT_GRPC_PORT = 4317;
+const gunzip = promisify(zlib.gunzip);
 const EXPORT_METHOD = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const { status: Status } = grpc;
 
@@ -123,13 +126,22 @@ export class GrpcTransport implements OtlpTransport {
     return `${this.secure ? 'https' : 'http'}://${this.address}`;
   }
 
-  send(request: GrpcRequest | Uint8Array): Promise<GrpcSendOutcome> {
+  /**
+   * Takes uncompressed protobuf, which the exporter's encoder gives it. A gzipped body (an on-disk
+   * queue batch written by `otlphttp`, whose directory was handed over) is unzipped first, since
+   * gRPC frames compress per message; an OTLP/JSON one cannot go over gRPC at all: refused, not
+   * retried, so a queue moves it to `rejected/` rather than trying it forever.
+   */
+  async send(request: GrpcRequest | Uint8Array): Promise<GrpcSendOutcome> {
     const r = request instanceof Uint8Array ? { body: request } : request;
-    if (r.encoding === 'json' || r.compression === 'gzip') {
-      // A wiring mistake, not a refusal: gRPC frames only uncompressed protobuf, compressed by grpc-js.
-      throw new Error(`otlp gRPC transport: takes uncompressed protobuf, got ${r.encoding ?? 'proto'}/${r.compression ?? 'none'}`);
+    if (r.encoding === 'json') {
+      return { kind: 'permanent', status: Status.INVALID_ARGUMENT, splittable: false, message: `${this.target}: an OTLP/JSON request cannot be sent over gRPC (queued by otlphttp with encoding: json?)` };
     }
-    const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+    const plain = r.compression === 'gzip' ? await gunzip(r.body) : r.body;
+    return this.call(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength));
+  }
+
+  private call(body: Buffer): Promise<GrpcSendOutcome> {
     return new Promise<GrpcSendOutcome>((resolve) => {
       this.client.makeUnaryRequest<Buffer, Buffer>(
         EXPORT_METHOD,

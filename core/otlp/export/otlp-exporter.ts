@@ -83,7 +83,7 @@ export class OtlpExporter implements Exporter {
       component: ctx.id,
     }, (records) => (persistent ? this.persist(records) : this.send(records)));
     this.partialRejected = ctx.telemetry.counter('otlp_partial_success_rejected_records_total',
-      'Log records the OTLP backend reported as rejected in a partial success (2xx) answer.');
+      'Log records the OTLP backend reported as rejected in a partial success answer (HTTP 2xx, gRPC OK).');
     this.queueSent = ctx.telemetry.counter(`${options.metricPrefix}_queue_sent_records_total`,
       'Records the on-disk queue delivered to the backend.');
     this.queueRejected = ctx.telemetry.counter(`${options.metricPrefix}_queue_rejected_records_total`,

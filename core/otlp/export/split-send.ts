@@ -1,8 +1,8 @@
 /**
- * A request the backend refuses permanently (400, 413...) is often refused for one record. Rather
- * than dead-letter every record of it (what the OpenTelemetry Collector and Vector do), the
- * request is split in halves and the refused halves again, down to single records, so only the
- * records the backend truly refuses are dead-lettered.
+ * A request the backend refuses permanently (HTTP 400, 413, gRPC INVALID_ARGUMENT...) is often
+ * refused for one record. Rather than dead-letter every record of it (what the OpenTelemetry
+ * Collector and Vector do), the request is split in halves and the refused halves again, down to
+ * single records, so only the records the backend truly refuses are dead-lettered.
  *
  * Bounded: a request of n records costs at most 2·⌈log2 n⌉ extra requests, exactly what finding
  * one refused record takes. When that budget is spent (many refused records, or a backend that
