@@ -124,12 +124,33 @@ describe('otlp (gRPC) exporter: answers and faults', function () {
     assert.equal(TestReceiver.instances.get('testreceiver')!.checkpoint, 300, 'acknowledged: safe on disk');
     assert.equal(sink.records.length, 0, 'the backend is still down');
     assert.ok(fs.readdirSync(storage).filter((f) => f.endsWith('.proto')).length > 0, 'batches wait on disk, as uncompressed protobuf');
-    assert.equal(await metric(service, 'teleport_otel_otlp_disk_queue_records', { component: 'otlp' }), 300);
+    const queued = await metric(service, 'teleport_otel_otlp_disk_queue_records', { component: 'otlp' });
+    assert.equal(queued, 300, `queued: ${queued}; files: ${JSON.stringify(fs.readdirSync(storage, { recursive: true }))}; calls: ${JSON.stringify(sink.requests.map((r) => r.code))}`);
     sink.setFault({ code: status.UNAVAILABLE, times: 0 }); // back
     await waitUntil(() => sink.records.length >= 300, 15_000, 'the queue to drain');
     assert.deepEqual([...grpcUids(sink)].sort(), expectedUids(300, 'q'));
     await waitUntil(() => fs.readdirSync(storage).filter((f) => f.endsWith('.proto')).length === 0, 5_000, 'the queue files to be removed');
     assert.equal(await metric(service, 'teleport_otel_otlp_queue_sent_records_total', { component: 'otlp' }), 300);
+    assert.equal(readOtlpJsonLines(path.join(dir, 'dead-letter.jsonl')).length, 0);
+  });
+
+  it('on-disk queue and UNAUTHENTICATED: batches stay queued (not moved to rejected/), the exporter reported failing until the key is accepted', async () => {
+    const storage = path.join(dir, 'queue');
+    sink.requireHeader = { name: 'authorization', value: 'Bearer right' };
+    service = await startService(pipeline(sink, dir, {
+      lines: syntheticLines(120, 'k'), batchSize: 40,
+      exporter: `sending_queue: {storage: ${JSON.stringify(storage)}}\nheaders: {authorization: Bearer wrong}`,
+    }));
+    await service.drained();
+    await waitUntil(() => sink.requests.filter((r) => r.code === status.UNAUTHENTICATED).length >= 3, 10_000, 'refused deliveries');
+    const health = service.telemetry.health.snapshot().components.otlp;
+    assert.equal(health?.status, 'failing');
+    assert.match(String(health?.reason), /^otlp: http:\/\/127\.0\.0\.1:\d+: UNAUTHENTICATED: missing or wrong authorization/);
+    assert.ok(!fs.existsSync(path.join(storage, 'rejected')) || fs.readdirSync(path.join(storage, 'rejected')).length === 0, 'nothing rejected');
+    sink.requireHeader = undefined; // the backend now takes the key
+    await waitUntil(() => sink.records.length >= 120, 15_000, 'the queue to drain');
+    assert.deepEqual([...grpcUids(sink)].sort(), expectedUids(120, 'k'));
+    await waitUntil(() => service!.telemetry.health.snapshot().components.otlp === undefined, 5_000, 'health back to ok');
     assert.equal(readOtlpJsonLines(path.join(dir, 'dead-letter.jsonl')).length, 0);
   });
 });
