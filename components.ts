@@ -17,6 +17,7 @@ import { filterProcessorFactory } from './processors/filter/factory';
 import { redactProcessorFactory } from './processors/redact/factory';
 import { pantherExporterFactory } from './exporters/panther/factory';
 import { otlphttpExporterFactory } from './exporters/otlphttp/factory';
+import { otlpExporterFactory } from './exporters/otlp/factory';
 
 export const registry = new Registry({ module: __filename, name: 'registry' }, [
   // receivers
@@ -35,4 +36,5 @@ export const registry = new Registry({ module: __filename, name: 'registry' }, [
   fileExporterFactory,
   pantherExporterFactory,
   otlphttpExporterFactory,
+  otlpExporterFactory,
 ]);

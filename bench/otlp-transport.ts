@@ -5,15 +5,15 @@
  * parses and encodes the same lines without sending. Each scenario is one child process sending
  * batches of 2048 with 4 in flight (the exporters' defaults); the sinks are processes of their own
  * (bench/otlphttp-sink.ts, bench/otlp-grpc-sink.ts) and report what arrived, so drops show.
- * The whole exporter (batcher, queue) is not in this picture: `filelog → otlp(grpc)` comes when
- * the exporter is wired. Usage: node dist/bench/otlp-transport.js [events (default 300,000)]
+ * The whole exporter (batcher, queue) is not in this picture: `filelog → otlp(grpc)` beside
+ * `filelog → otlphttp` is bench/otlp-pipeline.ts. Usage: node dist/bench/otlp-transport.js [events (default 300,000)]
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { newRecord, type LogRecord } from '../core/record';
 import { GrpcTransport } from '../exporters/otlp/grpc-transport';
-import { BatchEncoder } from '../exporters/otlphttp/encoding';
+import { BatchEncoder } from '../core/otlp/export/encoding';
 import { HttpTransport } from '../exporters/otlphttp/transport';
 import { generateFile, repoRoot } from './lib/generate';
 import { linesByChunk } from './lib/lines';

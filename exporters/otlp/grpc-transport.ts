@@ -17,23 +17,21 @@
  *   spec recommends keeping the connection for the life of the exporter.
  * - A partial success is a success: the OTLP spec forbids re-sending the rejected part (the server
  *   has already dropped it for good), so the outcome only reports how many and why.
- * - Outcomes are those of HttpTransport plus `endpoint`, a refusal that no record causes (wrong
- *   credentials, wrong address or service, an untrusted server certificate): retried like a
- *   retryable one but reported loudly, and never narrowed down to records or dead-lettered.
- *   The same class is planned for OTLP/HTTP's 401/403/404.
+ * - Outcomes are the shared ones (core/otlp/export/transport.ts), those of HttpTransport: an
+ *   `endpoint` refusal no record causes (wrong credentials, wrong address or service, an
+ *   untrusted server certificate) is retried loudly, never narrowed down to records nor
+ *   dead-lettered.
  */
 import fs from 'node:fs';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
+import type { OtlpTransport, SendOutcome } from '../../core/otlp/export/transport';
 import { VERSION } from '../../core/version';
 import { partialSuccess, retryDelayMs } from './grpc-status';
 
-export type GrpcSendOutcome =
-  | { readonly kind: 'success'; readonly rejectedLogRecords: number; readonly errorMessage: string }
-  | { readonly kind: 'retryable'; readonly message: string; readonly retryAfterMs?: number }
-  /** The request's content was refused: splitting it narrows the refusal down to records. */
-  | { readonly kind: 'permanent'; readonly status: number; readonly message: string }
-  /** Refused for a reason no record causes: retry (loudly), never dead-letter. */
-  | { readonly kind: 'endpoint'; readonly status: number; readonly message: string; readonly retryAfterMs?: number };
+/** The shared outcome; `status` is a gRPC code. */
+export type GrpcSendOutcome = SendOutcome;
 
 export interface GrpcTransportOptions {
   /**
@@ -53,7 +51,7 @@ export interface GrpcTransportOptions {
   readonly configPath: string;
 }
 
-/** What `send` takes: uncompressed protobuf (a RequestBody of the shared encoder fits). */
+/** What `send` takes: protobuf (a RequestBody of the shared encoder fits). */
 export interface GrpcRequest {
   readonly body: Uint8Array;
   readonly encoding?: 'proto' | 'json';
@@ -61,6 +59,7 @@ export interface GrpcRequest {
 }
 
 export const DEFAULT_GRPC_PORT = 4317;
+const gunzip = promisify(zlib.gunzip);
 const EXPORT_METHOD = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const { status: Status } = grpc;
 
@@ -84,8 +83,14 @@ const SETUP_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|CERT_|S
  * and OTLP/HTTP retries a connection reset, so these are retried.
  */
 const BROKEN_STREAM = /^Received RST_STREAM|Session closed with error/;
+/**
+ * Permanent codes about the request's content, which parts of it may not share: splitting narrows
+ * the refusal down to records (RESOURCE_EXHAUSTED without RetryInfo: a part fits under the size
+ * limit). UNKNOWN and INTERNAL say nothing about the content, like HTTP's 500: not split.
+ */
+const SPLITTABLE = new Set<number>([Status.INVALID_ARGUMENT, Status.RESOURCE_EXHAUSTED, Status.FAILED_PRECONDITION, Status.ALREADY_EXISTS]);
 
-export class GrpcTransport {
+export class GrpcTransport implements OtlpTransport {
   private readonly client: grpc.Client;
   private readonly metadata: grpc.Metadata;
   private readonly address: string;
@@ -121,13 +126,22 @@ export class GrpcTransport {
     return `${this.secure ? 'https' : 'http'}://${this.address}`;
   }
 
-  send(request: GrpcRequest | Uint8Array): Promise<GrpcSendOutcome> {
+  /**
+   * Takes uncompressed protobuf, which the exporter's encoder gives it. A gzipped body (an on-disk
+   * queue batch written by `otlphttp`, whose directory was handed over) is unzipped first, since
+   * gRPC frames compress per message; an OTLP/JSON one cannot go over gRPC at all: refused, not
+   * retried, so a queue moves it to `rejected/` rather than trying it forever.
+   */
+  async send(request: GrpcRequest | Uint8Array): Promise<GrpcSendOutcome> {
     const r = request instanceof Uint8Array ? { body: request } : request;
-    if (r.encoding === 'json' || r.compression === 'gzip') {
-      // A wiring mistake, not a refusal: gRPC frames only uncompressed protobuf, compressed by grpc-js.
-      throw new Error(`otlp gRPC transport: takes uncompressed protobuf, got ${r.encoding ?? 'proto'}/${r.compression ?? 'none'}`);
+    if (r.encoding === 'json') {
+      return { kind: 'permanent', status: Status.INVALID_ARGUMENT, splittable: false, message: `${this.target}: an OTLP/JSON request cannot be sent over gRPC (queued by otlphttp with encoding: json?)` };
     }
-    const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+    const plain = r.compression === 'gzip' ? await gunzip(r.body) : r.body;
+    return this.call(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength));
+  }
+
+  private call(body: Buffer): Promise<GrpcSendOutcome> {
     return new Promise<GrpcSendOutcome>((resolve) => {
       this.client.makeUnaryRequest<Buffer, Buffer>(
         EXPORT_METHOD,
@@ -158,7 +172,7 @@ export class GrpcTransport {
     }
     // INVALID_ARGUMENT, RESOURCE_EXHAUSTED without RetryInfo, and the codes the OTLP spec calls
     // not retryable (UNKNOWN, ALREADY_EXISTS, FAILED_PRECONDITION, INTERNAL), like OTLP/HTTP's 400 and 500.
-    return { kind: 'permanent', status: code, message };
+    return { kind: 'permanent', status: code, message, splittable: SPLITTABLE.has(code) };
   }
 
   private tlsCredentials(): grpc.ChannelCredentials {

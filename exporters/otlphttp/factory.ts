@@ -1,7 +1,8 @@
 import type { ExporterFactory } from '../../core/component';
+import { ProtoRecordEncoder } from '../../core/otlp/export/encoding';
+import { resourceOf } from '../../core/otlp/export/otlp-exporter';
 import { otlphttpExporterConfig, validateOtlpHttpConfig } from './config';
-import { ProtoRecordEncoder } from './encoding';
-import { OtlpHttpExporter, resourceOf } from './otlphttp-exporter';
+import { createOtlpHttpExporter } from './otlphttp-exporter';
 
 export const otlphttpExporterFactory: ExporterFactory<typeof otlphttpExporterConfig> = {
   kind: 'exporter',
@@ -10,7 +11,7 @@ export const otlphttpExporterFactory: ExporterFactory<typeof otlphttpExporterCon
   configShape: otlphttpExporterConfig,
   exampleConfig: { endpoint: 'http://127.0.0.1:4318' },
   validate: validateOtlpHttpConfig,
-  create: (config, ctx) => new OtlpHttpExporter(config, ctx),
+  create: (config, ctx) => createOtlpHttpExporter(config, ctx),
   // OTLP/JSON records come back whole from workers and are encoded here.
   createEncoder: (config) => (config.encoding === 'proto' ? new ProtoRecordEncoder(resourceOf(config)) : undefined),
 };

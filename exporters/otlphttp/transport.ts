@@ -2,8 +2,9 @@
  * One OTLP/HTTP POST and the classification of its outcome (the table in README.md, "What each
  * answer does"): 2xx accepted (possibly with a partial success); 408/425/429/502/503/504/507,
  * network errors and timeouts retryable (honouring Retry-After); statuses that say the endpoint or
- * the credentials are wrong (3xx, 401, 403, 404, 405, 407, 415...), TLS and DNS failures retryable
- * too but flagged `destination`, since no record caused them; every other status permanent.
+ * the credentials are wrong (3xx, 401, 403, 404, 405, 407, 415...), TLS and DNS failures are
+ * `endpoint` refusals, since no record caused them; every other status permanent (4xx ones
+ * splittable: they are about the request's content; a 5xx such as 500 is not).
  *
  * Written on node:http rather than through the SDK's OTLPLogExporter because that exporter's
  * `export(records, callback)` reports only SUCCESS/FAILED: it retries internally on its own
@@ -17,13 +18,8 @@ import https from 'node:https';
 import type * as Protobuf from 'protobufjs';
 import type * as OtlpTransformer from '@opentelemetry/otlp-transformer';
 import { VERSION } from '../../core/version';
-import { CONTENT_TYPE, type RequestBody } from './encoding';
-
-export type SendOutcome =
-  | { readonly kind: 'success'; readonly rejectedLogRecords: number; readonly errorMessage: string }
-  /** `destination`: the endpoint, credentials, TLS or DNS are wrong; no record caused it (never dead-lettered). */
-  | { readonly kind: 'retryable'; readonly message: string; readonly retryAfterMs?: number; readonly destination?: true }
-  | { readonly kind: 'permanent'; readonly status: number; readonly message: string };
+import { CONTENT_TYPE, type RequestBody } from '../../core/otlp/export/encoding';
+import type { OtlpTransport, SendOutcome } from '../../core/otlp/export/transport';
 
 export interface TransportOptions {
   readonly url: string;
@@ -65,7 +61,7 @@ const TLS_ERROR = /^(ERR_TLS_|ERR_SSL_|EPROTO$)|CERT|UNABLE_TO_|_SIGNED_|HOSTNAM
 /** Error bodies are read for their message only; never buffer a huge one. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-export class HttpTransport {
+export class HttpTransport implements OtlpTransport {
   private readonly url: URL;
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
@@ -145,15 +141,15 @@ function classify(url: URL, res: http.IncomingMessage, body: Buffer, encoding: '
   const hint = DESTINATION_STATUS.get(status)
     ?? (status >= 300 && status < 400 ? `check endpoint / logs_endpoint: redirected${res.headers.location ? ` to ${res.headers.location}` : ''}` : undefined)
     ?? (status < 200 ? 'not an OTLP/HTTP endpoint' : undefined);
-  if (hint !== undefined) return { kind: 'retryable', destination: true, message: `${url.href} answered ${detail} (${hint})` };
-  return { kind: 'permanent', status, message: `backend answered ${detail}` };
+  if (hint !== undefined) return { kind: 'endpoint', status, message: `${url.href} answered ${detail} (${hint})` };
+  return { kind: 'permanent', status, message: `backend answered ${detail}`, splittable: status >= 400 && status < 500 };
 }
 
 function networkFailure(url: URL, err: NodeJS.ErrnoException): SendOutcome {
   const message = `POST ${url.href} failed: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`;
   const code = err.code ?? '';
-  if (DNS_ERROR.has(code)) return { kind: 'retryable', destination: true, message: `${message} (check the host name of endpoint / logs_endpoint)` };
-  if (TLS_ERROR.test(code)) return { kind: 'retryable', destination: true, message: `${message} (check tls and the endpoint scheme)` };
+  if (DNS_ERROR.has(code)) return { kind: 'endpoint', status: 0, message: `${message} (check the host name of endpoint / logs_endpoint)` };
+  if (TLS_ERROR.test(code)) return { kind: 'endpoint', status: 0, message: `${message} (check tls and the endpoint scheme)` };
   return { kind: 'retryable', message };
 }
 

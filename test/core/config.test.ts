@@ -39,7 +39,7 @@ receivers:
   testreceiver: {batch_size: lots}
 exporters:
   file/out: {path: 42, colour: blue}
-  otlp: {}
+  zipkin: {}
 service:
   pipelines:
     logs: {receivers: [testreceiver], exporters: [file/out, file/missing]}
@@ -48,7 +48,7 @@ service:
       'receivers.testreceiver.batch_size: must be an integer',
       'exporters.file/out.colour: unknown key (known: path, append, fsync, body, resource)',
       'exporters.file/out.path: must be a string',
-      `exporters.otlp: unknown exporter type "otlp" (known: ${testRegistry.types('exporter').join(', ')})`,
+      `exporters.zipkin: unknown exporter type "zipkin" (known: ${testRegistry.types('exporter').join(', ')})`,
       'service.pipelines.logs.exporters[1]: exporter "file/missing" is not defined under exporters',
     ]);
   });

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { claimStateLock } from '../../core/state-lock';
-import { DiskQueue } from '../../exporters/otlphttp/disk-queue';
+import { DiskQueue } from '../../core/otlp/export/disk-queue';
 import { tmpDir } from '../support/service';
 
 describe('state locks', () => {

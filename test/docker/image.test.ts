@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { registry } from '../../components';
 import { loadConfigFile } from '../../core/config/load';
 import type { OtlpHttpExporterConfig } from '../../exporters/otlphttp/config';
-import { requestHeaders } from '../../exporters/otlphttp/headers';
+import { requestHeaders } from '../../core/otlp/export/headers';
 import { envOf, readDockerfile, type Stage } from './dockerfile';
 
 const dockerfile = readDockerfile();

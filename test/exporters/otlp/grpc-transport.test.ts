@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { status } from '@grpc/grpc-js';
 import { OtlpProtoEncoder } from '../../../core/otlp/proto';
 import { newRecord, type LogRecord } from '../../../core/record';
@@ -252,9 +253,16 @@ describe('otlp gRPC transport', function () {
       }
     });
 
-    it('refuses a GrpcRequest it cannot frame (JSON or pre-gzipped) as a wiring error', () => {
+    it('sends a pre-gzipped body (an otlphttp queue batch) unzipped; refuses OTLP/JSON for good, without a call', async () => {
       const t = transport(options(sink));
-      assert.throws(() => t.send({ body: request(1), encoding: 'proto', compression: 'gzip' }), /takes uncompressed protobuf, got proto\/gzip/);
+      const body = request(3, 'gz');
+      assert.equal((await t.send({ body: zlib.gzipSync(body), encoding: 'proto', compression: 'gzip' })).kind, 'success');
+      assert.deepEqual(sink.records, decode(body, true));
+      const calls = sink.requests.length;
+      const json = await t.send({ body: Buffer.from('{}'), encoding: 'json', compression: 'none' });
+      assert.equal(json.kind, 'permanent');
+      assert.equal(json.kind === 'permanent' && json.splittable, false, 'no part of it could go either');
+      assert.equal(sink.requests.length, calls);
     });
   });
 

@@ -9,7 +9,7 @@ import { OtlpProtoEncoder } from '../../../core/otlp/proto';
 import { toDeadLetterRecord } from '../../../core/pipeline/dead-letter';
 import { newRecord, type LogRecord } from '../../../core/record';
 import { otlphttpExporterConfig } from '../../../exporters/otlphttp/config';
-import { ProtoRecordEncoder } from '../../../exporters/otlphttp/encoding';
+import { ProtoRecordEncoder } from '../../../core/otlp/export/encoding';
 import { fileExporterConfig } from '../../../exporters/file/config';
 import { decode } from '../../support/otlp-sink';
 

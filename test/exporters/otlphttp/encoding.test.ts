@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import zlib from 'node:zlib';
 import { OtlpProtoEncoder } from '../../../core/otlp/proto';
-import { BatchEncoder } from '../../../exporters/otlphttp/encoding';
+import { BatchEncoder } from '../../../core/otlp/export/encoding';
 import { newRecord, type Attributes, type LogRecord } from '../../../core/record';
 import { parseShape } from '../../../core/config/schema';
 import { otlphttpExporterFactory } from '../../../exporters/otlphttp/factory';

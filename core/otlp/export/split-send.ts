@@ -1,8 +1,8 @@
 /**
- * A request the backend refuses permanently (400, 413...) is often refused for one record. Rather
- * than dead-letter every record of it (what the OpenTelemetry Collector and Vector do), the
- * request is split in halves and the refused halves again, down to single records, so only the
- * records the backend truly refuses are dead-lettered.
+ * A request the backend refuses permanently (HTTP 400, 413, gRPC INVALID_ARGUMENT...) is often
+ * refused for one record. Rather than dead-letter every record of it (what the OpenTelemetry
+ * Collector and Vector do), the request is split in halves and the refused halves again, down to
+ * single records, so only the records the backend truly refuses are dead-lettered.
  *
  * Bounded: a request of n records costs at most 2·⌈log2 n⌉ extra requests, exactly what finding
  * one refused record takes. When that budget is spent (many refused records, or a backend that
@@ -11,7 +11,8 @@
 import type { SendOutcome } from './transport';
 
 type Success = Extract<SendOutcome, { kind: 'success' }>;
-type Retryable = Extract<SendOutcome, { kind: 'retryable' }>;
+/** Retried as a whole: transient, or a refusal no record caused. */
+type Retryable = Extract<SendOutcome, { kind: 'retryable' | 'endpoint' }>;
 type Permanent = Extract<SendOutcome, { kind: 'permanent' }>;
 
 /** Records [from, to) of the request, refused with the backend's answer. */
@@ -26,22 +27,13 @@ export interface SplitHooks {
   split(): void;
 }
 
-/**
- * Permanent statuses that say something about the request's content: the 4xx ones (those about
- * the endpoint or credentials are never permanent, see transport.ts). A 5xx such as 500 is not
- * about the content, so every part would be refused alike.
- */
-export function isSplittable(status: number): boolean {
-  return status >= 400 && status < 500;
-}
-
 export function splitBudget(count: number): number {
   return count > 1 ? 2 * Math.ceil(Math.log2(count)) : 0;
 }
 
 /**
- * Sends records [0, count) with `post`, splitting refusals. A retryable answer to any part makes
- * the whole outcome retryable (the caller retries every record: at-least-once).
+ * Sends records [0, count) with `post`, splitting refusals. A retryable or endpoint answer to any
+ * part makes the whole outcome so (the caller retries every record: at-least-once).
  */
 export async function sendSplitting(
   count: number, post: (from: number, to: number) => Promise<SendOutcome>, hooks: SplitHooks,
@@ -51,12 +43,12 @@ export async function sendSplitting(
     hooks.accepted(first);
     return first;
   }
-  if (first.kind === 'retryable') return first;
-  let budget = isSplittable(first.status) ? splitBudget(count) : 0;
+  if (first.kind !== 'permanent') return first;
+  let budget = first.splittable ? splitBudget(count) : 0;
   let retry: Retryable | undefined;
   const refused: RefusedRange[] = [];
   const bisect = async (from: number, to: number, refusal: Permanent): Promise<void> => {
-    if (to - from === 1 || budget < 2 || !isSplittable(refusal.status)) {
+    if (to - from === 1 || budget < 2 || !refusal.splittable) {
       refused.push({ from, to, message: refusal.message });
       return;
     }
@@ -66,7 +58,7 @@ export async function sendSplitting(
       hooks.split();
       const outcome = await post(a, b);
       if (outcome.kind === 'success') hooks.accepted(outcome);
-      else if (outcome.kind === 'retryable') retry ??= outcome;
+      else if (outcome.kind !== 'permanent') retry ??= outcome;
       else await bisect(a, b, outcome);
     }));
   };

@@ -5,16 +5,16 @@
  * acknowledged upstream, so it is retried for as long as it takes, across restarts:
  * `max_elapsed_time` does not apply here.
  */
-import { backoffDelay, sleep, type RetryPolicy } from '../../core/retry';
-import type { Logger } from '../../core/telemetry/logger';
+import { backoffDelay, sleep, type RetryPolicy } from '../../retry';
+import type { Logger } from '../../telemetry/logger';
 import type { DiskQueue, QueueEntry } from './disk-queue';
-import type { HttpTransport, SendOutcome } from './transport';
+import type { OtlpTransport, SendOutcome, SendSuccess } from './transport';
 
 export interface QueueSenderHooks {
   /** A batch was accepted (with the backend's partial-success answer). */
-  onAccepted(count: number, outcome: Extract<SendOutcome, { kind: 'success' }>): void;
-  /** A send failed and is retried (`outcome.destination`: the endpoint or credentials are wrong). */
-  onRetry(count: number, outcome: Extract<SendOutcome, { kind: 'retryable' }>): void;
+  onAccepted(count: number, outcome: SendSuccess): void;
+  /** A send failed and is retried (`endpoint`: the endpoint or credentials are wrong). */
+  onRetry(count: number, outcome: Extract<SendOutcome, { kind: 'retryable' | 'endpoint' }>): void;
   onRejected(count: number): void;
 }
 
@@ -24,7 +24,7 @@ export class QueueSender {
 
   constructor(
     private readonly queue: DiskQueue,
-    private readonly transport: HttpTransport,
+    private readonly transport: OtlpTransport,
     private readonly retry: RetryPolicy,
     private readonly logger: Logger,
     private readonly hooks: QueueSenderHooks,

@@ -4,11 +4,11 @@
  * compression never blocks the event loop.
  */
 import zlib from 'node:zlib';
-import type { EncodedBatch, RecordEncoder } from '../../core/component';
-import { encodeExportLogsServiceRequest, type ResourceOptions } from '../../core/otlp/json';
-import { clusterNameOf } from '../../core/otlp/log-record';
-import { OtlpProtoEncoder } from '../../core/otlp/proto';
-import { encodingsFor, type LogRecord } from '../../core/record';
+import type { EncodedBatch, RecordEncoder } from '../../component';
+import { encodeExportLogsServiceRequest, type ResourceOptions } from '../json';
+import { clusterNameOf } from '../log-record';
+import { OtlpProtoEncoder } from '../proto';
+import { encodingsFor, type LogRecord } from '../../record';
 
 export type Encoding = 'proto' | 'json';
 export type Compression = 'gzip' | 'none';

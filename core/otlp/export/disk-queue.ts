@@ -12,8 +12,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { claimStateLock, type StateLock } from '../../core/state-lock';
-import { RetryableError } from '../../core/errors';
+import { claimStateLock, type StateLock } from '../../state-lock';
+import { RetryableError } from '../../errors';
 import type { Compression, RequestBody, Encoding } from './encoding';
 
 export interface QueueEntry {

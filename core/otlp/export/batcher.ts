@@ -12,9 +12,9 @@
  *   whole call: at-least-once), else `rejected` listing its records the batches rejected, else
  *   `success`.
  */
-import { EXPORT_SUCCESS, type ExportResult } from '../../core/component';
-import { RetryableError } from '../../core/errors';
-import type { LogRecord, RecordFailure } from '../../core/record';
+import { EXPORT_SUCCESS, type ExportResult } from '../../component';
+import { RetryableError } from '../../errors';
+import type { LogRecord, RecordFailure } from '../../record';
 
 /** A record of a dispatched batch that can never be accepted, by its index in that batch. */
 export interface BatchRejection { readonly index: number; readonly code: string; readonly reason: string }
