@@ -7,9 +7,8 @@
  * demand a header, report a partial success, or answer late.
  */
 import type http2 from 'node:http2';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
+import { otlpProtos } from './otlp-protos';
 import { flattenRequest, repoRoot, type DecodedLogRecord, type Obj } from './otlp-sink';
 
 export interface GrpcSinkRequest {
@@ -50,32 +49,9 @@ export interface GrpcSinkOptions {
   port?: number;
 }
 
-const SERVICE = 'opentelemetry.proto.collector.logs.v1.LogsService';
 
-let loaded: ReturnType<typeof loadProtos> | undefined;
-function loadProtos() {
-  const dir = path.join(repoRoot(), 'proto');
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => path.join(dir, target);
-  root.loadSync([
-    'opentelemetry/proto/collector/logs/v1/logs_service.proto',
-    'google/rpc/status.proto',
-    'google/rpc/error_details.proto',
-  ]);
-  const service = root.lookupService(SERVICE);
-  const method = service.methods.Export!;
-  method.resolve();
-  return {
-    /** The method path, from the service definition. */
-    exportPath: `/${SERVICE}/${method.name}`,
-    request: method.resolvedRequestType!,
-    response: method.resolvedResponseType!,
-    status: root.lookupType('google.rpc.Status'),
-    retryInfo: root.lookupType('google.rpc.RetryInfo'),
-  };
-}
 function protos() {
-  return (loaded ??= loadProtos());
+  return otlpProtos(repoRoot());
 }
 
 export class OtlpGrpcSink {

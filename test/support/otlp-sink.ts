@@ -1,6 +1,6 @@
 /**
  * A test OTLP/HTTP logs backend: node:http plus a real protobuf decoder (protobufjs with the
- * opentelemetry-proto logs definitions in otlp-logs.proto). It accepts `POST /v1/logs` in
+ * official OTLP logs protos under proto/, see otlp-protos.ts). It accepts `POST /v1/logs` in
  * protobuf or JSON, gzip or not (by Content-Type / Content-Encoding, as the Collector does),
  * decodes every request into flat records, and can be told to misbehave: answer a status
  * (429/503/500/400...) with Retry-After for a number of requests or a duration, delay, drop
@@ -12,7 +12,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import protobuf from 'protobufjs';
+import { otlpProtos } from './otlp-protos';
 
 export interface DecodedLogRecord {
   resource: Record<string, unknown>;
@@ -54,11 +54,8 @@ export interface Fault {
   message?: string;
 }
 
-let root: protobuf.Root | undefined;
 function types() {
-  if (!root) root = protobuf.loadSync(path.join(repoRoot(), 'test', 'support', 'otlp-logs.proto'));
-  const t = (name: string) => root!.lookupType(`opentelemetry.proto.${name}`);
-  return { request: t('ExportLogsServiceRequest'), response: t('ExportLogsServiceResponse'), status: t('Status') };
+  return otlpProtos(repoRoot());
 }
 
 export class OtlpSink {
