@@ -1,5 +1,6 @@
 /** Helpers for the awss3 tests: Teleport-like lines, pipelines against the emulators, what arrived. */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AwsEmulators } from '../../support/aws-emulators';
 import { decode, type OtlpSink } from '../../support/otlp-sink';
 
@@ -40,6 +41,28 @@ service:
   pipelines:
     logs: {receivers: [awss3], exporters: [otlphttp], dead_letter: [file/dead-letter]}
 `;
+}
+
+/**
+ * awss3 (two workers, 3 s visibility, batches of 100) → the test exporter writing raw lines to
+ * `output` 20 ms a batch, dead letters beside it: a slow pipeline a kill -9 can interrupt mid-object.
+ */
+export function slowFilePipelineYaml(aws: AwsEmulators, queueUrl: string, output: string): string {
+  return `
+receivers:
+  awss3: ${sqsReceiver(aws, queueUrl, { sqs: { visibility_timeout: '3s', workers: 2 }, max_batch_size: 100 })}
+exporters:
+  testexporter: {path: ${JSON.stringify(output)}, delay: 20ms}
+  file/dead-letter: {path: ${JSON.stringify(path.join(path.dirname(output), 'dead.jsonl'))}, append: true}
+service:
+  pipelines:
+    logs: {receivers: [awss3], exporters: [testexporter], dead_letter: [file/dead-letter]}
+`;
+}
+
+/** The lines of an output file, none if it does not exist yet. */
+export function outputLines(file: string): string[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
 }
 
 /** How many times each uid reached the sink. */

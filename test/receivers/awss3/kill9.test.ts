@@ -7,16 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { awsEmulators } from '../../support/aws-emulators';
-import { delay, events, tmpDir } from './helpers';
+import { delay, events, outputLines, slowFilePipelineYaml, tmpDir } from './helpers';
 import { exited, startChild, waitFor } from '../../support/child';
-
-
-function outputLines(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
-
-
-
 
 describe('awss3 receiver: kill -9 mid-object', function () {
   this.timeout(60_000);
@@ -37,19 +29,7 @@ describe('awss3 receiver: kill -9 mid-object', function () {
     const dir = tmpDir();
     const output = path.join(dir, 'out.jsonl');
     const config = path.join(dir, 'pipeline.yaml');
-    fs.writeFileSync(config, `
-receivers:
-  awss3:
-    sqs: {queue_url: ${JSON.stringify(queue)}, endpoint: ${JSON.stringify(aws.sqsEndpoint)}, wait_time: 1s, visibility_timeout: 3s, workers: 2}
-    s3: {endpoint: ${JSON.stringify(aws.s3Endpoint)}, force_path_style: true}
-    max_batch_size: 100
-exporters:
-  testexporter: {path: ${JSON.stringify(output)}, delay: 20ms}
-  file/dead-letter: {path: ${JSON.stringify(path.join(dir, 'dead.jsonl'))}, append: true}
-service:
-  pipelines:
-    logs: {receivers: [awss3], exporters: [testexporter], dead_letter: [file/dead-letter]}
-`);
+    fs.writeFileSync(config, slowFilePipelineYaml(aws, queue, output));
     let child = startChild(config, path.join(dir, 'data'));
     // Mid-object: some of the big object exported, far from all of it.
     await waitFor('output from the first run', () => outputLines(output).filter((l) => l.includes('"big-')).length >= 500, 20_000);

@@ -9,14 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { awsEmulators } from '../../support/aws-emulators';
 import { exited, startChild, waitFor } from '../../support/child';
-import { delay, tmpDir } from './helpers';
+import { delay, outputLines, slowFilePipelineYaml, tmpDir } from './helpers';
 import { rowOf, sampleLines, writeRepeatedAuditParquet } from './parquet-fixtures';
 
 const ROWS = 8000;
-
-function outputLines(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
 
 /** The `seq` each output line carries (writeRepeatedAuditParquet numbers the rows). */
 function seqs(lines: string[]): Set<number> {
@@ -38,19 +34,7 @@ describe('awss3 receiver: kill -9 mid-Parquet-object', function () {
     await aws.notify(queue, [object]);
     const output = path.join(dir, 'out.jsonl');
     const config = path.join(dir, 'pipeline.yaml');
-    fs.writeFileSync(config, `
-receivers:
-  awss3:
-    sqs: {queue_url: ${JSON.stringify(queue)}, endpoint: ${JSON.stringify(aws.sqsEndpoint)}, wait_time: 1s, visibility_timeout: 3s, workers: 2}
-    s3: {endpoint: ${JSON.stringify(aws.s3Endpoint)}, force_path_style: true}
-    max_batch_size: 100
-exporters:
-  testexporter: {path: ${JSON.stringify(output)}, delay: 20ms}
-  file/dead-letter: {path: ${JSON.stringify(path.join(dir, 'dead.jsonl'))}, append: true}
-service:
-  pipelines:
-    logs: {receivers: [awss3], exporters: [testexporter], dead_letter: [file/dead-letter]}
-`);
+    fs.writeFileSync(config, slowFilePipelineYaml(aws, queue, output));
     let child = startChild(config, path.join(dir, 'data'));
     // Mid-object: past the first row group, far from the end.
     await waitFor('output from the first run', () => outputLines(output).length >= 2500, 30_000);
