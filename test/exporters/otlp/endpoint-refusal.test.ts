@@ -5,12 +5,9 @@
  * fixed (here: the server starts accepting it) everything arrives.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { tmpDir } from '../../support/service';
 import { OtlpGrpcSink } from '../../support/otlp-grpc-sink';
 import { freePort, healthz, startCli, until } from '../../support/cli-process';
-import { readOtlpJsonLines, syntheticLines, waitUntil } from '../otlphttp/helpers';
+import { readOtlpJsonLines, refusalPipeline, waitUntil } from '../otlphttp/helpers';
 import { expectedUids, grpcUids } from './helpers';
 
 const N = 300;
@@ -22,27 +19,12 @@ describe('otlp (gRPC): UNAUTHENTICATED, a refusal no record caused (CLI)', funct
   after(async () => { await sink.close(); });
 
   it('retried, logged once, /healthz failing; once the key is accepted every record arrives and none is dead-lettered', async () => {
-    const dir = tmpDir();
-    fs.writeFileSync(path.join(dir, 'audit.log'), syntheticLines(N, 'a').join('\n') + '\n');
-    const deadLetter = path.join(dir, 'dead-letter.jsonl');
-    const config = path.join(dir, 'pipeline.yaml');
-    fs.writeFileSync(config, `
-receivers:
-  filelog:
-    include: [${JSON.stringify(path.join(dir, 'audit.log'))}]
-    storage: ${JSON.stringify(path.join(dir, 'checkpoints'))}
-    max_batch_size: 50
-exporters:
-  otlp:
-    endpoint: ${sink.endpoint}
-    tls: {insecure: true}
-    headers: {authorization: Bearer old-key}
-    retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}
-  file/dead-letter: {path: ${JSON.stringify(deadLetter)}, append: true}
-service:
-  pipelines:
-    logs: {receivers: [filelog], exporters: [otlp], dead_letter: [file/dead-letter]}
-`);
+    const { deadLetter, config } = refusalPipeline(N, 'a', { id: 'otlp', block: [
+      `    endpoint: ${sink.endpoint}`,
+      '    tls: {insecure: true}',
+      '    headers: {authorization: Bearer old-key}',
+      '    retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}',
+    ].join('\n') });
     sink.requireHeader = { name: 'authorization', value: 'Bearer new-key' };
     const port = await freePort();
     const cli = startCli(['run', '-c', config, '--metrics-port', String(port), '--no-progress']);

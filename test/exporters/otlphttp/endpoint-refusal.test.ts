@@ -4,36 +4,14 @@
  * dead-lettered or acknowledged meanwhile; the process must say so on /healthz and in its log.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { tmpDir } from '../../support/service';
 import { OtlpSink } from '../../support/otlp-sink';
-import { syntheticLines, uidsOf, readOtlpJsonLines } from './helpers';
+import { refusalPipeline, uidsOf, readOtlpJsonLines } from './helpers';
 import { freePort, healthz, startCli, until } from '../../support/cli-process';
 
 const N = 300;
 
-function setup(sink: OtlpSink, tag: string): { dir: string; config: string; deadLetter: string } {
-  const dir = tmpDir();
-  fs.writeFileSync(path.join(dir, 'audit.log'), syntheticLines(N, tag).join('\n') + '\n');
-  const deadLetter = path.join(dir, 'dead-letter.jsonl');
-  const config = path.join(dir, 'pipeline.yaml');
-  fs.writeFileSync(config, `
-receivers:
-  filelog:
-    include: [${JSON.stringify(path.join(dir, 'audit.log'))}]
-    storage: ${JSON.stringify(path.join(dir, 'checkpoints'))}
-    max_batch_size: 50
-exporters:
-  otlphttp:
-    endpoint: ${sink.url}
-    retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}
-  file/dead-letter: {path: ${JSON.stringify(deadLetter)}, append: true}
-service:
-  pipelines:
-    logs: {receivers: [filelog], exporters: [otlphttp], dead_letter: [file/dead-letter]}
-`);
-  return { dir, config, deadLetter };
+function setup(sink: OtlpSink, tag: string): { config: string; deadLetter: string } {
+  return refusalPipeline(N, tag, { id: 'otlphttp', block: `    endpoint: ${sink.url}\n    retry_on_failure: {initial_interval: 50ms, max_interval: 200ms}` });
 }
 
 const expected = (tag: string) => Array.from({ length: N }, (_, i) => `${tag}-${i}`).sort();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { registry } from '../../../components';
 import type { Service } from '../../../core/pipeline/service';
 import { attributes, type OtlpSink } from '../../support/otlp-sink';
+import { tmpDir } from '../../support/service';
 
 export const SAMPLE_DIR = path.resolve('examples/teleport-log');
 
@@ -99,4 +100,31 @@ export async function waitUntil(predicate: () => boolean, timeoutMs: number, wha
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A directory with `n` synthetic lines tagged `tag` and a pipeline.yaml reading them with a
+ * checkpoint, in batches of 50, to `exporter` (an id and its YAML block, indented two spaces),
+ * dead letters to a file beside it: the CLI tests of refusals no record caused.
+ */
+export function refusalPipeline(n: number, tag: string, exporter: { id: string; block: string }): { dir: string; config: string; deadLetter: string } {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'audit.log'), syntheticLines(n, tag).join('\n') + '\n');
+  const deadLetter = path.join(dir, 'dead-letter.jsonl');
+  const config = path.join(dir, 'pipeline.yaml');
+  fs.writeFileSync(config, `
+receivers:
+  filelog:
+    include: [${JSON.stringify(path.join(dir, 'audit.log'))}]
+    storage: ${JSON.stringify(path.join(dir, 'checkpoints'))}
+    max_batch_size: 50
+exporters:
+  ${exporter.id}:
+${exporter.block}
+  file/dead-letter: {path: ${JSON.stringify(deadLetter)}, append: true}
+service:
+  pipelines:
+    logs: {receivers: [filelog], exporters: [${exporter.id}], dead_letter: [file/dead-letter]}
+`);
+  return { dir, config, deadLetter };
 }
