@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { Reader } from 'protobufjs';
+import { countLogRecords } from './lib/otlp-count';
 
 let count = 0;
 let requests = 0;
@@ -16,20 +16,6 @@ let wireBytes = 0;
 let plainBytes = 0;
 let delayMs = 0;
 
-/** LogRecords in an ExportLogsServiceRequest: resource_logs(1) → scope_logs(2) → log_records(2). */
-function countProto(body: Uint8Array): number {
-  let n = 0;
-  const each = (buf: Uint8Array, field: number, fn: (sub: Uint8Array) => void) => {
-    const r = Reader.create(buf);
-    while (r.pos < r.len) {
-      const tag = r.uint32();
-      if (tag >>> 3 === field && (tag & 7) === 2) fn(r.bytes());
-      else r.skipType(tag & 7);
-    }
-  };
-  each(body, 1, (rl) => each(rl, 2, (sl) => each(sl, 2, () => { n++; })));
-  return n;
-}
 
 function countJson(body: Buffer): number {
   const req = JSON.parse(body.toString('utf8')) as { resourceLogs?: { scopeLogs?: { logRecords?: unknown[] }[] }[] };
@@ -49,7 +35,7 @@ const server = http.createServer((req, res) => {
     const done = (err: Error | null, body: Buffer) => {
       if (err) { res.statusCode = 400; return void res.end(); }
       const proto = String(req.headers['content-type']).includes('protobuf');
-      count += proto ? countProto(body) : countJson(body);
+      count += proto ? countLogRecords(body) : countJson(body);
       requests++;
       wireBytes += raw.length;
       plainBytes += body.length;

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { tmpDir } from './support/service';
 import { exited, waitFor } from './support/child';
+import { freePort } from './support/cli-process';
 
 const RUNNER = path.resolve(__dirname, 'support', 'run-pipeline.js');
 const VERSION = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
@@ -19,15 +19,6 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProce
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
   return { child, stderr: () => err };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function get(url: string): Promise<{ status: number; body: string } | undefined> {

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { tmpDir } from './support/service';
+import { freePort } from './support/cli-process';
 
 const ROOT = path.resolve('.');
 const BIN = path.join(ROOT, 'bin', 'teleport-otel.js');
@@ -158,15 +158,6 @@ service:
     assert.match(stderr.trim().split('\n').pop()!, /^teleport-otel: summary after [\d.]+s: logs\/teleport: read \d+/);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function poll<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { OtlpSink } from '../support/otlp-sink';
 import { delay, tmpDir } from '../support/service';
 import { envOf, readDockerfile, type Stage } from './dockerfile';
+import { freePort } from '../support/cli-process';
 
 const REPO = path.resolve(__dirname, '../../..');
 
@@ -48,14 +48,6 @@ function replay(stage: Stage, root: string, sourceOf: (from: string | undefined,
       });
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function get(url: string): Promise<number> {

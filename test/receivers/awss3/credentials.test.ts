@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { tmpDir } from '../../support/service';
 import { exited, waitFor } from '../../support/child';
 import { awsEmulators } from '../../support/aws-emulators';
+import { freePort } from '../../support/cli-process';
 
 const RUNNER = path.resolve(__dirname, '..', '..', 'support', 'run-pipeline.js');
 const BOUND_MS = 30_000;
@@ -50,15 +50,6 @@ function run(args: string[], dir: string, env: NodeJS.ProcessEnv = {}): { child:
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
   return { child, stderr: () => err };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('awss3 receiver without credentials', function () {

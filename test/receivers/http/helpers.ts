@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { decode } from '../../support/otlp-sink';
 import { tmpDir } from '../../support/service';
+export { freePort } from '../../support/cli-process';
 
 export { delay, startService, tmpDir } from '../../support/service';
 
@@ -63,13 +63,6 @@ export function certs(): Certs {
 }
 
 /** A free loopback port (for a child process that must listen on a known one). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** The receiver's tls block for mutual TLS with `c`. */
 export function tlsBlock(c: Certs): Record<string, string> {
