@@ -28,9 +28,19 @@ export function decodeRecords(records: LogRecord[]): { records: LogRecord[]; fai
 
 /** A receiver that parsed the event itself (from `raw`) gets the same bound. */
 function bound(record: LogRecord): undefined {
-  if (mayNestDeeperThan(record.raw)) record.event = boundNesting(record.event);
-  record.eventTime = timeOf(record.event!);
+  adoptEvent(record, record.event!);
   return undefined;
+}
+
+/**
+ * Makes `event` (parsed from `record.raw`) the record's event as decoding does: nesting bounded,
+ * `eventTime` read from it. Also for a processor that rewrites `raw` and `event` (redaction), so
+ * every later stage sees the time of the event it carries.
+ */
+export function adoptEvent(record: LogRecord, event: Readonly<Record<string, unknown>>): void {
+  const adopted = mayNestDeeperThan(record.raw) ? (boundNesting(event) as Record<string, unknown>) : event;
+  record.event = adopted;
+  record.eventTime = timeOf(adopted);
 }
 
 function decodeOne(record: LogRecord): RecordFailure | undefined {
@@ -46,9 +56,7 @@ function decodeOne(record: LogRecord): RecordFailure | undefined {
     const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     return { record, code: 'json_not_object', reason: `not a JSON object but ${what}`, component: DECODE_COMPONENT };
   }
-  const event = (mayNestDeeperThan(record.raw) ? boundNesting(value) : value) as Record<string, unknown>;
-  record.event = event;
-  record.eventTime = timeOf(event);
+  adoptEvent(record, value as Record<string, unknown>);
   return undefined;
 }
 

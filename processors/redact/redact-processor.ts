@@ -6,7 +6,7 @@
  */
 import type { CreateContext, Processor, ProcessResult } from '../../core/component';
 import { mayHoldUnsafeInteger, parseLossless, stringifyLossless } from '../../core/json-lossless';
-import { boundNesting, mayNestDeeperThan } from '../../core/nesting';
+import { adoptEvent } from '../../core/decode';
 import type { LogRecord } from '../../core/record';
 import { applyAction } from './actions';
 import type { RedactProcessorConfig } from './config';
@@ -61,8 +61,8 @@ export class RedactProcessor implements Processor {
     // Parsed by JSON.parse, the rewritten line is what decoding would make of the new raw line:
     // no need to parse it again. Parsed losslessly, it holds bigints, which `event` never does.
     const event = lossless ? (JSON.parse(raw) as Record<string, unknown>) : line;
-    record.event = mayNestDeeperThan(raw) ? boundNesting(event) : event;
     record.raw = raw;
+    adoptEvent(record, event);
   }
 
   private parseLine(raw: string, lossless = mayHoldUnsafeInteger(raw)): Record<string, unknown> | undefined {

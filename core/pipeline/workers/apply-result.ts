@@ -3,6 +3,7 @@
  * those records (dead letter), the others get each exporter's encoding (and the processed fields
  * when an exporter has no encoder); processor counters are replayed on the main registry.
  */
+import { adoptEvent } from '../../decode';
 import type { EncodedRecord, LogRecord, RecordFailure } from '../../record';
 import type { ProcessorHandle } from '../pipeline';
 import type { BatchResult } from './protocol';
@@ -57,7 +58,9 @@ export function applyWorkerResult(
     }
     const processed = result.processed?.[j];
     if (processed) {
-      record.event = processed.event;
+      // A rewritten event (redaction) brings its own time; otherwise the time read at decode stands.
+      if (processed.event !== undefined && record.event !== undefined && processed.event.time !== record.event.time) adoptEvent(record, processed.event);
+      else record.event = processed.event;
       record.panther = processed.panther;
       record.attributes = processed.attributes;
     }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { decodeRecords } from '../../../core/decode';
+import { recordTimeUnixNano } from '../../../core/otlp/log-record';
 import { newRecord, type LogRecord } from '../../../core/record';
 import { silentLogger } from '../../../core/telemetry/logger';
 import { testTelemetry } from '../../../core/telemetry/metrics';
@@ -103,5 +104,18 @@ describe('redact processor: paths, actions, derived values', () => {
     assert.equal(view.reason, `not valid JSON near ${hmac('SELECT "x" FROM t')}`);
     const truncated = p.deadLetterView(newRecord('{"db_query":"SELECT secret_q9 FRO', { source: 'unit' }, 0n), 'truncated');
     assert.equal(truncated.raw, `{"db_query":"${hmac('SELECT secret_q9 FRO')}"`);
+  });
+});
+
+describe('redact: the event time follows the rewritten event', () => {
+  it('a dropped `time` is not carried on as the record\'s time; an untouched one is', () => {
+    const event = { event: 'user.login', code: 'T1000I', time: '2026-03-01T12:00:00.123Z', user: 'alice' };
+    const dropped = record(event);
+    processor(['time'], 'drop').process([dropped]);
+    assert.equal(dropped.event!.time, undefined);
+    assert.equal(recordTimeUnixNano(dropped), 0n, 'the clear time would otherwise reach the OTLP record');
+    const kept = record(event);
+    processor(['user'], 'drop').process([kept]);
+    assert.equal(recordTimeUnixNano(kept), 1_772_366_400_123_000_000n);
   });
 });
