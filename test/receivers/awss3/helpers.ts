@@ -1,7 +1,10 @@
 /** Helpers for the awss3 tests: Teleport-like lines, pipelines against the emulators, what arrived. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseConfig } from '../../../core/config/load';
+import { UserError } from '../../../core/errors';
 import type { AwsEmulators } from '../../support/aws-emulators';
+import { testRegistry } from '../../support/test-registry';
 import { decode, type OtlpSink } from '../../support/otlp-sink';
 
 export { delay, tmpDir } from '../../support/service';
@@ -91,4 +94,16 @@ export function deadLetters(file: string): { body: unknown; attributes: Record<s
   if (!fs.existsSync(file)) return [];
   return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')
     .flatMap((l) => decode(Buffer.from(l), false)).map((r) => ({ body: r.body, attributes: r.attributes }));
+}
+
+/** The config error lines of an awss3 receiver block (YAML flow style), none when it is valid. */
+export function receiverConfigErrors(receiver: string): string[] {
+  const yaml = `receivers:\n  awss3: ${receiver}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    logs: {receivers: [awss3], exporters: [debug]}\n`;
+  try {
+    parseConfig(yaml, 'p.yaml', testRegistry, {});
+    return [];
+  } catch (err) {
+    if (err instanceof UserError) return err.lines;
+    throw err;
+  }
 }

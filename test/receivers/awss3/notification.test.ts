@@ -1,9 +1,7 @@
 /** Notification parsing (every shape S3 and SNS send) and the config's cross-field rules, exact lines. */
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../core/config/load';
-import { UserError } from '../../../core/errors';
 import { decodeKey, parseNotification } from '../../../receivers/awss3/notification';
-import { testRegistry } from '../../support/test-registry';
+import { receiverConfigErrors } from './helpers';
 
 const record = (key: string, eventName = 'ObjectCreated:Put', eventVersion = '2.1') => ({
   eventVersion, eventSource: 'aws:s3', eventName, s3: { bucket: { name: 'b' }, object: { key, size: 7 } },
@@ -43,30 +41,19 @@ describe('awss3 notifications', () => {
 });
 
 describe('awss3 config', () => {
-  function errorsOf(receiver: string): string[] {
-    const yaml = `receivers:\n  awss3: ${receiver}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    logs: {receivers: [awss3], exporters: [debug]}\n`;
-    try {
-      parseConfig(yaml, 'p.yaml', testRegistry, {});
-      return [];
-    } catch (err) {
-      if (err instanceof UserError) return err.lines;
-      throw err;
-    }
-  }
-
   it('accepts each mode alone', () => {
-    assert.deepEqual(errorsOf('{sqs: {queue_url: "https://sqs.eu-west-1.amazonaws.com/1/q"}}'), []);
-    assert.deepEqual(errorsOf('{s3: {bucket: b, prefix: logs/}, storage: /tmp/x}'), []);
+    assert.deepEqual(receiverConfigErrors('{sqs: {queue_url: "https://sqs.eu-west-1.amazonaws.com/1/q"}}'), []);
+    assert.deepEqual(receiverConfigErrors('{s3: {bucket: b, prefix: logs/}, storage: /tmp/x}'), []);
   });
 
   it('reports every mistake at once, each with its path', () => {
-    assert.deepEqual(errorsOf('{s3: {}}'), ['receivers.awss3.sqs.queue_url: required unless s3.bucket is set (backfill mode)']);
-    assert.deepEqual(errorsOf('{sqs: {queue_url: q, max_messages: 11, workers: 0}, s3: {force_path_style: maybe}}'), [
+    assert.deepEqual(receiverConfigErrors('{s3: {}}'), ['receivers.awss3.sqs.queue_url: required unless s3.bucket is set (backfill mode)']);
+    assert.deepEqual(receiverConfigErrors('{sqs: {queue_url: q, max_messages: 11, workers: 0}, s3: {force_path_style: maybe}}'), [
       'receivers.awss3.sqs.max_messages: must be at most 10',
       'receivers.awss3.sqs.workers: must be at least 1',
       'receivers.awss3.s3.force_path_style: must be true or false',
     ]);
-    assert.deepEqual(errorsOf('{sqs: {queue_url: q, wait_time: 30s, visibility_timeout: 1500ms}, s3: {bucket: b}, storage: /x}'), [
+    assert.deepEqual(receiverConfigErrors('{sqs: {queue_url: q, wait_time: 30s, visibility_timeout: 1500ms}, s3: {bucket: b}, storage: /x}'), [
       'receivers.awss3.s3.bucket: backfill mode cannot be combined with sqs; use two receivers',
       'receivers.awss3.sqs.wait_time: must be at most 20s (the SQS long-poll limit)',
       'receivers.awss3.sqs.visibility_timeout: must be whole seconds (SQS counts in seconds)',

@@ -11,15 +11,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parquetMetadata } from 'hyparquet';
-import { parseConfig } from '../../../core/config/load';
-import { UserError } from '../../../core/errors';
 import { isSessionRecording } from '../../../receivers/awss3/notification';
 import type { Service } from '../../../core/pipeline/service';
 import { awsEmulators, type AwsEmulators } from '../../support/aws-emulators';
 import { OtlpSink } from '../../support/otlp-sink';
 import { startService } from '../../support/service';
-import { testRegistry } from '../../support/test-registry';
-import { deadLetters, pipelineYaml, sqsReceiver, tmpDir } from './helpers';
+import { deadLetters, pipelineYaml, receiverConfigErrors, sqsReceiver, tmpDir } from './helpers';
 import { rowOf, sampleLines, writeAuditParquet, writeParquetSelect, type AuditRow } from './parquet-fixtures';
 
 const NOT_JSON = 'this row is not JSON {';
@@ -316,20 +313,9 @@ describe('awss3 receiver: Teleport Parquet audit objects', function () {
 });
 
 describe('awss3 format and skipped keys', () => {
-  function errorsOf(receiver: string): string[] {
-    const yaml = `receivers:\n  awss3: ${receiver}\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    logs: {receivers: [awss3], exporters: [debug]}\n`;
-    try {
-      parseConfig(yaml, 'p.yaml', testRegistry, {});
-      return [];
-    } catch (err) {
-      if (err instanceof UserError) return err.lines;
-      throw err;
-    }
-  }
-
   it('format is auto, lines or parquet; anything else is one line with its path', () => {
-    for (const f of ['auto', 'lines', 'parquet']) assert.deepEqual(errorsOf(`{s3: {bucket: b}, format: ${f}}`), []);
-    assert.deepEqual(errorsOf('{s3: {bucket: b}, format: csv}'), ['receivers.awss3.format: must be one of auto, lines, parquet']);
+    for (const f of ['auto', 'lines', 'parquet']) assert.deepEqual(receiverConfigErrors(`{s3: {bucket: b}, format: ${f}}`), []);
+    assert.deepEqual(receiverConfigErrors('{s3: {bucket: b}, format: csv}'), ['receivers.awss3.format: must be one of auto, lines, parquet']);
   });
 
   it('session recordings are keys under sessions/ or ending .tar; audit objects are not', () => {
