@@ -14,6 +14,9 @@ export interface LineSink {
   tooLong(prefix: string, offset: number, length: number, next: number): void;
 }
 
+/** Bytes decoded into one string at most (V8 allocates strings over ~128 KiB as large objects). */
+const REGION_BYTES = 32 * 1024;
+
 export class LineSplitter {
   /** The pending (unterminated) line, as copies: the read buffer is reused by the caller. */
   private carry: Buffer[] = [];
@@ -75,8 +78,26 @@ export class LineSplitter {
   private splitComplete(chunk: Buffer, start: number, position: number): number {
     const last = chunk.lastIndexOf(10);
     if (last < start) return start;
-    // Audit lines are almost always ASCII: decoding the whole region once and slicing strings is
-    // several times faster than one UTF-8 decode per line, and string indices are byte offsets.
+    let i = start;
+    while (i <= last) {
+      // A region of whole lines, at most REGION_BYTES unless one line is longer.
+      let end = i + REGION_BYTES >= last ? last : chunk.lastIndexOf(10, i + REGION_BYTES - 1);
+      if (end < i) end = chunk.indexOf(10, i);
+      this.splitRegion(chunk, i, end, position);
+      i = end + 1;
+    }
+    return i;
+  }
+
+  /**
+   * Emits the lines of chunk[start, last], which ends with a newline. Audit lines are almost always
+   * ASCII: decoding the region once and slicing strings is several times faster than one UTF-8
+   * decode per line, and string indices are byte offsets. The lines are slices that keep their
+   * region's string alive, so regions stay well under V8's large-object size: a string above it
+   * is allocated in the old generation and freed only by a full GC, which let every chunk read
+   * pile up there between full GCs.
+   */
+  private splitRegion(chunk: Buffer, start: number, last: number, position: number): void {
     if (isAscii(chunk.subarray(start, last))) {
       const text = chunk.toString('latin1', start, last + 1);
       let i = 0;
@@ -86,16 +107,14 @@ export class LineSplitter {
         this.emit(chunk, text, start + i, start + nl, position, i, nl);
         i = nl + 1;
       }
-      return start + i;
+      return;
     }
     let i = start;
-    for (;;) {
+    while (i <= last) {
       const nl = chunk.indexOf(10, i);
-      if (nl < 0) break;
       this.emit(chunk, undefined, i, nl, position, 0, 0);
       i = nl + 1;
     }
-    return i;
   }
 
   /** One complete line at chunk[from, to); `text` is the ASCII-decoded region when available. */

@@ -67,3 +67,29 @@ describe('filelog line splitter', () => {
     assert.deepEqual(events, ['def']);
   });
 });
+
+describe('filelog line splitter on large chunks', () => {
+  /** Lines of varied lengths, some over the 32 KiB decoding region, one with non-ASCII text. */
+  function input(): { bytes: Buffer; lines: string[] } {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const n = i === 1500 ? 50_000 : i === 2200 ? 33_000 : (i * 37) % 300;
+      lines.push((i === 900 ? 'é€' : '') + String(i).padEnd(n, 'x'));
+    }
+    return { bytes: Buffer.from(lines.join('\n') + '\n'), lines };
+  }
+
+  for (const size of [256 * 1024, 100_000, 4096]) {
+    it(`gives every line once, in order, with exact offsets, from chunks of ${size} bytes`, () => {
+      const { bytes, lines } = input();
+      const events = split(bytes, [size], 1 << 20);
+      assert.equal(events.length, lines.length);
+      let offset = 0;
+      events.forEach((e, i) => {
+        const next = offset + Buffer.byteLength(lines[i]) + 1;
+        assert.deepEqual(e, ['line', lines[i], offset, next], `line ${i}`);
+        offset = next;
+      });
+    });
+  }
+});
