@@ -159,9 +159,11 @@ export interface ExporterFactory<S extends Shape = Shape> extends FactoryBase<S>
   readonly kind: 'exporter';
   create(config: Infer<S>, ctx: CreateContext): Exporter;
   /**
-   * The exporter's per-record serialization, for pipelines that run on worker threads
-   * (`workers`): records are encoded there and reach `export` with `encoded[<exporter id>]` set.
-   * Undefined when the exporter has none for this config: it then gets whole records.
+   * The exporter's per-record serialization. A pipeline whose exporters all have one encodes its
+   * records for them itself, on its worker threads (`workers`) or right after its processors, and
+   * drops the records' objects: they reach `export` with `encoded[<exporter id>]` set (see
+   * LogRecord.encoded), except records an encoder refused, which come whole. Undefined when the
+   * exporter has none for this config: it then gets whole records.
    */
   createEncoder?(config: Infer<S>): RecordEncoder | undefined;
 }
@@ -172,7 +174,11 @@ export interface ExporterFactory<S extends Shape = Shape> extends FactoryBase<S>
  * `encodeIsolated` (core/isolate.ts): a record it throws on is dead-lettered alone.
  */
 export interface RecordEncoder {
-  encode(records: readonly LogRecord[]): EncodedBatch;
+  /**
+   * `allocate(size)`: where to put the bytes, when the caller gives it (a buffer it reuses once
+   * the export of the records settled); else a fresh ArrayBuffer that can go to another thread.
+   */
+  encode(records: readonly LogRecord[], allocate?: (size: number) => Uint8Array): EncodedBatch;
 }
 
 /** Records' encodings back to back, with where each ends, its grouping key, and what could not be encoded. */

@@ -49,12 +49,14 @@ export function internalFailure(record: LogRecord, component: string, error: unk
 
 /**
  * `encoder.encode(records)` under the same rule: records it throws on alone become `internal`
- * failures of the batch (zero bytes), the others keep their bytes. The bytes are a fresh
- * ArrayBuffer (transferable from a worker thread), as encoders return them.
+ * failures of the batch (zero bytes), the others keep their bytes: in `allocate`'s buffer when the
+ * batch is encoded whole, else (and by default) a fresh ArrayBuffer, transferable from a worker thread.
  */
-export function encodeIsolated(encoder: RecordEncoder, records: readonly LogRecord[], component: string): EncodedBatch {
+export function encodeIsolated(
+  encoder: RecordEncoder, records: readonly LogRecord[], component: string, allocate?: (size: number) => Uint8Array,
+): EncodedBatch {
   try {
-    return encoder.encode(records);
+    return encoder.encode(records, allocate);
   } catch {
     // Fall through to one record at a time.
   }

@@ -64,9 +64,11 @@ export interface LogRecord {
   /** Set on the records a dead-letter exporter receives (see core/pipeline/dead-letter.ts). */
   deadLetter?: true;
   /**
-   * Set by a pipeline that runs on worker threads: the record as each exporter's encoder wrote it
-   * there (by exporter id). `event`, `panther` and `attributes` are then left unset unless an
-   * exporter of the pipeline has no encoder.
+   * The record as each exporter's encoder wrote it (by exporter id), set by a pipeline whose
+   * exporters all have encoders: on its worker threads, or on the main thread right after its
+   * processors. `event`, `panther` and `attributes` are then dropped (worker threads never send
+   * them back), so a record waiting for its exporters holds bytes, not objects. The bytes are
+   * valid until the pipeline's export of the record settles.
    */
   encoded?: Readonly<Record<string, EncodedRecord>>;
 }
@@ -78,15 +80,17 @@ export interface EncodedRecord {
 }
 
 /**
- * The records' encodings for `exporterId` when a pipeline's workers made them all; undefined when
- * any is missing (records from a pipeline on the main thread), and the exporter encodes them itself.
+ * The records' encodings for `exporterId`, where the pipeline made them (on its worker threads, or
+ * before exporting on the main thread); a record without one (undefined) is whole and the exporter
+ * encodes it itself. Undefined when no record has one. A batch can mix both: an exporter's batch
+ * may gather records of several pipelines, and a record an encoder refused is left whole.
  */
-export function encodingsFor(records: readonly LogRecord[], exporterId: string): EncodedRecord[] | undefined {
-  if (records.length === 0) return undefined;
-  const out = new Array<EncodedRecord>(records.length);
+export function encodingsFor(records: readonly LogRecord[], exporterId: string): (EncodedRecord | undefined)[] | undefined {
+  let out: (EncodedRecord | undefined)[] | undefined;
   for (let i = 0; i < records.length; i++) {
     const e = records[i].encoded?.[exporterId];
-    if (e === undefined) return undefined;
+    if (e === undefined) continue;
+    out ??= new Array<EncodedRecord | undefined>(records.length);
     out[i] = e;
   }
   return out;

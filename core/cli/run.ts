@@ -26,7 +26,8 @@ export async function runService(config: ServiceConfig, settings: ProcessSetting
     logger, dataDir: settings.dataDir, once: options.once, logLevel: settings.logLevel, logFormat: settings.logFormat, registry: options.registry,
     onceFailingTimeoutMs: settings.onceFailingTimeout, replay: options.replay,
   });
-  service.telemetry.enableProcessMetrics();
+  // Runtime observers (GC, event-loop delay) cost CPU all run long: only when /metrics is served.
+  if (settings.metricsPort > 0) service.telemetry.enableProcessMetrics();
   if (options.once) {
     const endless = service.endlessReceivers();
     if (endless.length > 0) throw new UserError([`--once: receivers ${endless.join(', ')} have no end; run without --once`]);

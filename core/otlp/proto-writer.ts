@@ -20,6 +20,9 @@ const utf8Write: (buf: Buffer, s: string, offset: number, length: number) => num
 /** Smallest buffer a message starts in. */
 const MIN_START = 64 * 1024;
 
+/** Message buffers kept for reuse: one per request being compressed at once, as senders go. */
+const MAX_RECYCLED = 4;
+
 /**
  * Base of encoders: not reentrant, no I/O. A message is written into a buffer that the caller then
  * owns (`takeMessage`): no copy out. The next message starts in a new buffer sized after the last
@@ -33,12 +36,28 @@ export class ProtoWriter {
 
   /** Kept between calls for content that is copied out anyway (startScratch). */
   private scratch: Buffer = EMPTY;
+  /** Buffers of messages their owner is done with (recycle), for the next messages. */
+  private readonly recycled: Buffer[] = [];
 
-  /** Starts a message in a fresh buffer, for takeMessage. */
+  /** Starts a message in a recycled or fresh buffer, for takeMessage. */
   protected startMessage(): void {
     // An eighth more than last time: a batch a little larger than the last still fits.
-    this.buf = Buffer.allocUnsafe(Math.max(MIN_START, this.lastSize + (this.lastSize >>> 3)));
+    const size = Math.max(MIN_START, this.lastSize + (this.lastSize >>> 3));
+    let buf = this.recycled.pop();
+    while (buf !== undefined && buf.length < size) buf = this.recycled.pop();
+    this.buf = buf ?? Buffer.allocUnsafe(size);
     this.pos = 0;
+  }
+
+  /**
+   * Gives back a message taken from this writer once nothing reads it any more, for a later
+   * message to be written into. Request bodies are large and short-lived: fresh ones are freed
+   * only when V8 gets to their garbage, and dozens of megabytes of them would wait for it.
+   */
+  recycle(message: Uint8Array): void {
+    // Only whole buffers a message started in (never a slice of Node's shared small-buffer pool).
+    if (message.byteOffset !== 0 || message.buffer.byteLength < MIN_START || this.recycled.length >= MAX_RECYCLED) return;
+    this.recycled.push(Buffer.from(message.buffer, 0, message.buffer.byteLength));
   }
 
   /** Starts writing into the reused scratch space; the caller copies what it needs, then endScratch. */

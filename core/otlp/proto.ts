@@ -59,33 +59,35 @@ export class OtlpProtoEncoder extends ProtoWriter {
 
   /**
    * Each record's LogRecord message content (no field tag, no length), back to back; ends[i] is
-   * where record i ends (it starts at ends[i - 1], or 0). For encoding on worker threads: the
-   * parts go to `assemble` on another thread, so the bytes are a fresh, unpooled ArrayBuffer of
-   * their own that can be transferred.
+   * where record i ends (it starts at ends[i - 1], or 0). The parts go to `assemble`, on this
+   * thread or another: the bytes are copied out into `allocate(size)`, by default a fresh,
+   * unpooled ArrayBuffer of their own that a worker thread can transfer.
    */
-  encodeEach(records: readonly LogRecord[]): { bytes: Uint8Array; ends: Int32Array } {
+  encodeEach(records: readonly LogRecord[], allocate: (size: number) => Uint8Array = allocateTransferable): { bytes: Uint8Array; ends: Int32Array } {
     this.startScratch();
     const ends = new Int32Array(records.length);
     for (let i = 0; i < records.length; i++) {
       this.logRecordContent(records[i]);
       ends[i] = this.pos;
     }
-    // Copied out to exactly its size, since the whole ArrayBuffer is what a transfer moves: this
-    // runs on a worker thread, and allocUnsafeSlow keeps it out of Buffer's shared pool.
-    const out = Buffer.allocUnsafeSlow(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const out = allocate(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
     this.endScratch();
-    return { bytes: new Uint8Array(out.buffer, 0, out.length), ends };
+    return { bytes: out, ends };
   }
 
   /**
-   * A whole ExportLogsServiceRequest from LogRecord contents made by `encodeEach`, grouped by
-   * cluster exactly as `encode` groups records: for parts made of the same records (with
-   * clusterNameOf), the bytes equal `encode`'s.
+   * A whole ExportLogsServiceRequest of `records`, taking each record's LogRecord content from
+   * `parts[i]` (made by `encodeEach`) where there is one and encoding the record where there is
+   * none, grouped by cluster exactly as `encode` groups records: the bytes equal `encode`'s.
    */
-  assemble(parts: readonly { cluster: string | undefined; logRecord: Uint8Array }[]): Buffer {
+  assemble(records: readonly LogRecord[], parts: readonly ({ key: string; bytes: Uint8Array } | undefined)[]): Buffer {
+    const items = records.map((record, i) => {
+      const part = parts[i];
+      return part === undefined ? { cluster: clusterNameOf(record), record, bytes: undefined } : { cluster: part.key === '' ? undefined : part.key, record, bytes: part.bytes };
+    });
     this.startMessage();
-    for (const [cluster, group] of byCluster(parts, (p) => p.cluster)) this.resourceParts(cluster, group);
+    for (const [cluster, group] of byCluster(items, (p) => p.cluster)) this.resourceParts(cluster, group);
     return this.takeMessage();
   }
 
@@ -107,10 +109,16 @@ export class OtlpProtoEncoder extends ProtoWriter {
     this.endResource();
   }
 
-  private resourceParts(cluster: string | undefined, parts: readonly { logRecord: Uint8Array }[]): void {
+  private resourceParts(cluster: string | undefined, parts: readonly { record: LogRecord; bytes: Uint8Array | undefined }[]): void {
     this.beginResource(cluster);
     for (let i = 0; i < parts.length; i++) {
-      const bytes = parts[i].logRecord;
+      const bytes = parts[i].bytes;
+      if (bytes === undefined) {
+        const start = this.begin(2, 2);
+        this.logRecordContent(parts[i].record);
+        this.end(start, 2);
+        continue;
+      }
       const n = bytes.length;
       this.ensure(n + 6);
       this.tag(2); // log_records (2)
@@ -357,6 +365,12 @@ export class OtlpProtoEncoder extends ProtoWriter {
     this.pos = p + 8;
   }
 
+}
+
+function allocateTransferable(size: number): Uint8Array {
+  // allocUnsafeSlow keeps it out of Buffer's shared pool: the whole ArrayBuffer is what a transfer moves.
+  const out = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(out.buffer, 0, out.length);
 }
 
 /**

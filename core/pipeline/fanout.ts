@@ -23,7 +23,10 @@ export class Fanout implements Consumer {
     this.receiverTelemetry.received(records.length);
     const decoded = this.decodeHere ? decodeRecords(records) : { records, failed: [] };
     try {
-      await Promise.all(this.pipelines.map((p, i) => p.consume(this.recordsFor(i, decoded.records), decoded.failed)));
+      await Promise.all(this.pipelines.map((p, i) => {
+        const own = this.recordsFor(i, decoded.records);
+        return p.consume(own.records, decoded.failed, own.owned);
+      }));
     } catch (error) {
       this.receiverTelemetry.refused(records.length);
       throw error;
@@ -33,12 +36,14 @@ export class Fanout implements Consumer {
 
   /**
    * A mutating pipeline may write to the records only if no other pipeline sees them: the last
-   * pipeline keeps the originals when every other mutating one got copies.
+   * pipeline keeps the originals when every other mutating one got copies. `owned`: the pipeline
+   * is the only one to see these record objects.
    */
-  private recordsFor(index: number, records: LogRecord[]): LogRecord[] {
+  private recordsFor(index: number, records: LogRecord[]): { records: LogRecord[]; owned: boolean } {
     const pipeline = this.pipelines[index];
-    if (this.pipelines.length === 1 || !pipeline.mutates) return records;
+    if (this.pipelines.length === 1) return { records, owned: true };
+    if (!pipeline.mutates) return { records, owned: false };
     const othersAllCopied = this.pipelines.every((p, i) => i === index || p.mutates) && index === this.pipelines.length - 1;
-    return othersAllCopied ? records : records.map(cloneForMutation);
+    return { records: othersAllCopied ? records : records.map(cloneForMutation), owned: true };
   }
 }

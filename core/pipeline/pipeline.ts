@@ -7,6 +7,7 @@ import type { LogRecord, RecordFailure } from '../record';
 import type { Logger } from '../telemetry/logger';
 import type { ComponentTelemetry, Telemetry } from '../telemetry/metrics';
 import { toDeadLetterRecord } from './dead-letter';
+import type { EncodeForExporters } from './encode-for-exporters';
 import { deliver, type ExporterHandle } from './deliver';
 import { filteredBy, runProcessor } from './run-processor';
 import type { WorkerPool } from './workers/worker-pool';
@@ -50,6 +51,8 @@ export class Pipeline {
     private readonly signal: AbortSignal,
     /** Set when the pipeline decodes, processes and encodes on worker threads. */
     readonly workers?: WorkerPool,
+    /** Set when every exporter has an encoder: records are encoded for them here, after the processors. */
+    private readonly encodeHere?: EncodeForExporters,
   ) {
     // Results from workers are written onto the records.
     this.mutates = workers !== undefined || processors.some((p) => p.processor.mutates);
@@ -58,9 +61,10 @@ export class Pipeline {
 
   /**
    * `records` may be undecoded when every pipeline of the receiver runs on workers. `refused` are
-   * records that failed before this pipeline (decoding); they go to its dead letter.
+   * records that failed before this pipeline (decoding); they go to its dead letter. `owned`: no
+   * other pipeline sees these record objects, so their event and views may be dropped once encoded.
    */
-  async consume(records: LogRecord[], refused: RecordFailure[] = []): Promise<void> {
+  async consume(records: LogRecord[], refused: RecordFailure[] = [], owned = false): Promise<void> {
     this.stats.read += records.length + refused.length;
     const started = Date.now();
     const failures = [...refused];
@@ -69,7 +73,11 @@ export class Pipeline {
       ? await this.process(records, failures)
       : await this.processOnWorkers(this.workers, records, failures);
     const before = this.stats.exported;
+    const release = owned && this.encodeHere !== undefined && current.length > 0
+      ? this.encodeHere.encode(current)
+      : undefined;
     await this.export(current, failures);
+    release?.();
     // Per batch, never per record: what --log-level debug shows of the data flowing.
     this.logger.debug(`batch of ${records.length + refused.length} acknowledged in ${Date.now() - started} ms: exported ${this.stats.exported - before}, refused ${failures.length}`);
   }

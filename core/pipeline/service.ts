@@ -9,6 +9,7 @@ import { DEFAULT_RETRY } from '../retry';
 import type { Logger, LogFormat, LogLevel } from '../telemetry/logger';
 import { Telemetry } from '../telemetry/metrics';
 import { maxNestingDepth } from '../nesting';
+import { EncodeForExporters, type ExporterEncoder } from './encode-for-exporters';
 import { Fanout } from './fanout';
 import { Pipeline, type ProcessorHandle } from './pipeline';
 import type { ExporterHandle } from './deliver';
@@ -168,7 +169,19 @@ export class Service {
     // With workers, the processors built above still start and stop here (so a bad config fails
     // before any thread starts), but records go through the workers' own instances.
     const pool = p.workers > 0 ? this.createWorkerPool(p, logger) : undefined;
-    return new Pipeline(p.id, processors, pick(p.exporters), pick(p.deadLetter), this.telemetry, logger, this.abort.signal, pool);
+    return new Pipeline(p.id, processors, pick(p.exporters), pick(p.deadLetter), this.telemetry, logger, this.abort.signal, pool, pool === undefined ? this.encodeForExporters(p) : undefined);
+  }
+
+  /** When every exporter of the pipeline has an encoder: encoding for them in the pipeline (encode-for-exporters.ts). */
+  private encodeForExporters(p: ServiceConfig['pipelines'][number]): EncodeForExporters | undefined {
+    const encoders: ExporterEncoder[] = [];
+    for (const id of p.exporters) {
+      const c = this.config.exporters.get(id)!;
+      const encoder = (c.factory as ExporterFactory).createEncoder?.(c.config as never);
+      if (encoder === undefined) return undefined;
+      encoders.push({ id, encoder });
+    }
+    return encoders.length > 0 ? new EncodeForExporters(encoders) : undefined;
   }
 
   private createWorkerPool(p: ServiceConfig['pipelines'][number], logger: Logger): WorkerPool {

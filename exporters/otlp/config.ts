@@ -1,7 +1,7 @@
 import { bool, duration, object, oneOf, str, type Infer } from '../../core/config/schema';
 import { bodyField } from '../../core/otlp/body-field';
 import { exportQueueFields, headerFields, tlsFileFields, validateOtlpExportConfig } from '../../core/otlp/export/config';
-import { parseGrpcEndpoint } from './grpc-transport';
+import { parseGrpcEndpoint } from './grpc-endpoint';
 
 export const otlpExporterConfig = {
   endpoint: str({

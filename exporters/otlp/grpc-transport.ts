@@ -28,6 +28,9 @@ import zlib from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import type { OtlpTransport, SendOutcome } from '../../core/otlp/export/transport';
 import { VERSION } from '../../core/version';
+import { parseGrpcEndpoint } from './grpc-endpoint';
+
+export { DEFAULT_GRPC_PORT, parseGrpcEndpoint } from './grpc-endpoint';
 import { partialSuccess, retryDelayMs } from './grpc-status';
 
 /** The shared outcome; `status` is a gRPC code. */
@@ -58,7 +61,6 @@ export interface GrpcRequest {
   readonly compression?: 'gzip' | 'none';
 }
 
-export const DEFAULT_GRPC_PORT = 4317;
 const gunzip = promisify(zlib.gunzip);
 const EXPORT_METHOD = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const { status: Status } = grpc;
@@ -190,27 +192,6 @@ export class GrpcTransport implements OtlpTransport {
       throw new Error(`${configPath}.tls: ${oneLine((err as Error).message)}`);
     }
   }
-}
-
-/**
- * `host:port` for grpc-js and whether to use TLS. The OTLP exporter spec lets a gRPC endpoint
- * carry an http/https scheme that decides security; a path has no meaning in gRPC (the method
- * path is fixed), so one is refused rather than silently ignored.
- */
-export function parseGrpcEndpoint(endpoint: string, insecure: boolean, key: string): { address: string; secure: boolean } {
-  const text = endpoint.trim();
-  const scheme = /^(https?):\/\//i.exec(text)?.[1]?.toLowerCase();
-  const rest = scheme === undefined ? text : text.slice(scheme.length + 3);
-  const hostPort = rest.replace(/\/+$/, '');
-  if (hostPort.includes('/') || hostPort === '' || /\s/.test(hostPort)) {
-    throw new Error(`${key}: expected host:port (e.g. collector:4317), got ${JSON.stringify(endpoint)}`);
-  }
-  if (scheme === 'https' && insecure) throw new Error(`${key}: an https:// endpoint contradicts insecure: true`);
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(hostPort);
-  if (!m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
-    throw new Error(`${key}: expected host:port (e.g. collector:4317), got ${JSON.stringify(endpoint)}`);
-  }
-  return { address: `${m[1]}:${m[2] ?? DEFAULT_GRPC_PORT}`, secure: scheme === undefined ? !insecure : scheme === 'https' };
 }
 
 function toMetadata(headers: Record<string, string>, key: string): grpc.Metadata {

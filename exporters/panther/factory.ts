@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ExporterFactory } from '../../core/component';
 import { pantherExporterConfig } from './config';
 import { PantherRecordEncoder } from './encoder';
-import { PantherExporter } from './panther-exporter';
+import type { PantherExporter } from './panther-exporter';
 
 export const pantherExporterFactory: ExporterFactory<typeof pantherExporterConfig> = {
   kind: 'exporter',
@@ -11,6 +11,8 @@ export const pantherExporterFactory: ExporterFactory<typeof pantherExporterConfi
   description: 'Writes Panther-format gzip JSON lines, one file per log type and hour, appearing only when complete.',
   configShape: pantherExporterConfig,
   exampleConfig: { directory: path.join(os.tmpdir(), 'teleport-otel-example', 'panther') },
-  create: (config, ctx) => new PantherExporter(config, ctx),
+  // Loaded when a pipeline uses it (the encoder above is what worker threads need).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  create: (config, ctx) => new (require('./panther-exporter') as { PantherExporter: typeof PantherExporter }).PantherExporter(config, ctx),
   createEncoder: () => new PantherRecordEncoder(),
 };

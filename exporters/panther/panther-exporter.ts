@@ -198,13 +198,35 @@ export class PantherExporter implements Exporter {
     return [...groups.values()];
   }
 
+  /** The records' lines: as the pipeline encoded them where it did, encoded here where it did not. */
   private encoded(records: readonly LogRecord[]): EncodedBatch {
     const parts = encodingsFor(records, this.ctx.id);
     if (parts === undefined) return encodeIsolated(this.encoder, records, this.ctx.id);
+    const whole = records.filter((_, i) => parts[i] === undefined);
+    const here = whole.length > 0 ? encodeIsolated(this.encoder, whole, this.ctx.id) : undefined;
+    const pieces: Uint8Array[] = [];
     const ends = new Int32Array(records.length);
+    const keys = new Array<string>(records.length);
+    const failures: EncodedBatch['failures'][number][] = [];
     let at = 0;
-    for (let i = 0; i < parts.length; i++) ends[i] = at += parts[i].bytes.byteLength;
-    return { bytes: joined(parts.map((p) => p.bytes), at), ends, keys: parts.map((p) => p.key), failures: [] };
+    let k = 0;
+    for (let i = 0; i < records.length; i++) {
+      const part = parts[i];
+      let bytes: Uint8Array;
+      if (part !== undefined) {
+        bytes = part.bytes;
+        keys[i] = part.key;
+      } else {
+        const j = k++;
+        bytes = here!.bytes.subarray(j === 0 ? 0 : here!.ends[j - 1], here!.ends[j]);
+        keys[i] = here!.keys[j];
+        const failure = here!.failures.find((f) => f.index === j);
+        if (failure !== undefined) failures.push({ ...failure, index: i });
+      }
+      if (bytes.byteLength > 0) pieces.push(bytes);
+      ends[i] = at += bytes.byteLength;
+    }
+    return { bytes: pieces.length > 0 ? joined(pieces, at) : new Uint8Array(0), ends, keys, failures };
   }
 
   private folderOf(logType: string): string {

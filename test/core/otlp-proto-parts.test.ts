@@ -20,7 +20,7 @@ function record(event: Record<string, unknown>, attributes: Attributes = {}, obs
 
 /** Parts as the lead's main thread would rebuild them from encodeEach's output. */
 function partsOf(records: readonly LogRecord[], out: { bytes: Uint8Array; ends: Int32Array }) {
-  return records.map((r, i) => ({ cluster: clusterNameOf(r), logRecord: out.bytes.subarray(i === 0 ? 0 : out.ends[i - 1], out.ends[i]) }));
+  return records.map((r, i) => ({ key: clusterNameOf(r) ?? '', bytes: out.bytes.subarray(i === 0 ? 0 : out.ends[i - 1], out.ends[i]) }));
 }
 
 function mixedRecords(): LogRecord[] {
@@ -49,12 +49,28 @@ describe('OTLP protobuf encoder: encodeEach + assemble', () => {
     const each = worker.encodeEach(records);
     assert.equal(each.ends.length, records.length);
     assert.equal(each.ends[each.ends.length - 1], each.bytes.length);
-    const assembled = new OtlpProtoEncoder(RESOURCE).assemble(partsOf(records, each));
+    const assembled = new OtlpProtoEncoder(RESOURCE).assemble(records, partsOf(records, each));
     const decoded = decode(assembled, true);
     assert.equal(decoded.length, records.length);
     assert.deepEqual(decoded, decode(whole, true));
     assert.equal(new Set(decoded.map((r) => r.resourceLogs)).size, 3, 'east, none (absent or ""), west');
     assert.ok(assembled.equals(whole), 'byte-identical to encode');
+  });
+
+  it('encodes the records that come without a part, in their place: a batch may mix both', () => {
+    const records = mixedRecords();
+    const whole = new OtlpProtoEncoder(RESOURCE).encode(records);
+    const parts: (ReturnType<typeof partsOf>[number] | undefined)[] = partsOf(records, new OtlpProtoEncoder(RESOURCE).encodeEach(records));
+    for (let i = 0; i < parts.length; i += 3) parts[i] = undefined;
+    assert.ok(new OtlpProtoEncoder(RESOURCE).assemble(records, parts).equals(whole));
+  });
+
+  it('copies the parts into the buffer `allocate` gives', () => {
+    const records = mixedRecords().slice(0, 5);
+    const slab = new Uint8Array(1 << 20);
+    const each = new OtlpProtoEncoder(RESOURCE).encodeEach(records, (size) => slab.subarray(0, size));
+    assert.equal(each.bytes.buffer, slab.buffer);
+    assert.ok(new OtlpProtoEncoder(RESOURCE).assemble(records, partsOf(records, each)).equals(new OtlpProtoEncoder(RESOURCE).encode(records)));
   });
 
   it('matches encode for one cluster, one record, and no records', () => {
@@ -63,11 +79,11 @@ describe('OTLP protobuf encoder: encodeEach + assemble', () => {
     const same = Array.from({ length: 5 }, (_, i) => record({ event: `s${i}`, cluster_name: 'c' }, { i }));
     for (const records of [one, same, []]) {
       const each = encoder.encodeEach(records);
-      const assembled = encoder.assemble(partsOf(records, each));
+      const assembled = encoder.assemble(records, partsOf(records, each));
       const whole = encoder.encode(records);
       assert.ok(assembled.equals(whole), `${records.length} records`);
     }
-    assert.equal(encoder.assemble([]).length, 0);
+    assert.equal(encoder.assemble([], []).length, 0);
   });
 
   it('hands out bytes of their own that survive the next call and can be transferred to another thread', async () => {
@@ -86,6 +102,6 @@ describe('OTLP protobuf encoder: encodeEach + assemble', () => {
     const moved = await received;
     port1.close();
     assert.equal(each.bytes.length, 0, 'detached: transferred, not copied');
-    assert.ok(new OtlpProtoEncoder(RESOURCE).assemble(partsOf(records, moved)).equals(encoder.encode(records)));
+    assert.ok(new OtlpProtoEncoder(RESOURCE).assemble(records, partsOf(records, moved)).equals(encoder.encode(records)));
   });
 });

@@ -53,8 +53,8 @@ describe('exporters: body setting', () => {
     const rs = records();
     const resource: ResourceOptions = { ...BASE, body: 'none' };
     const { bytes, ends, keys } = new ProtoRecordEncoder(resource).encode(rs);
-    const parts = rs.map((_, i) => ({ cluster: keys[i] === '' ? undefined : keys[i], logRecord: bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]) }));
-    const assembled = decode(new OtlpProtoEncoder(resource).assemble(parts), true);
+    const parts = rs.map((_, i) => ({ key: keys[i], bytes: bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]) }));
+    const assembled = decode(new OtlpProtoEncoder(resource).assemble(rs, parts), true);
     assert.deepEqual(assembled, decode(new OtlpProtoEncoder(resource).encode(rs), true));
     assert.deepEqual(assembled.map((r) => r.body), [undefined, undefined]);
   });
