@@ -51,8 +51,8 @@ const ROWS: Row[] = [
   { name: 'bare-slow', label: 'filelog→otlphttp, backend 200 ms', processors: [], workers: 0, delayMs: 200 },
   { name: 'full-slow', label: 'full pipeline, backend 200 ms', processors: FULL, workers: 0, delayMs: 200 },
   // What the young generation's size trades: memory against CPU (both floor and row run with it).
-  { name: 'bare-ss16', label: 'filelog→otlphttp, semi-space 16 MB', processors: [], workers: 0, delayMs: 0, flags: ['--max-semi-space-size=16'] },
-  { name: 'full-ss16', label: 'full pipeline, semi-space 16 MB', processors: FULL, workers: 0, delayMs: 0, flags: ['--max-semi-space-size=16'] },
+  { name: 'bare-ss32', label: 'filelog→otlphttp, semi-space 32 MB', processors: [], workers: 0, delayMs: 0, flags: ['--max-semi-space-size=32'] },
+  { name: 'full-ss32', label: 'full pipeline, semi-space 32 MB', processors: FULL, workers: 0, delayMs: 0, flags: ['--max-semi-space-size=32'] },
 ];
 
 /** One row: the pipeline's figures, and its ratios to the floor taken right before it. */

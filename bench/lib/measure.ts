@@ -42,7 +42,7 @@ export function parseResult(name: string, stdout: string, status: number | null,
  * V8 flags of every measured process, the floor and peers included: the ones teleport-otel ships
  * with (bin/teleport-otel.js, `npm start`, the Docker image). The floor gains nothing from them.
  */
-export const NODE_FLAGS = ['--max-semi-space-size=32'];
+export const NODE_FLAGS = ['--max-semi-space-size=16'];
 
 /**
  * Runs `script args...` (default: bench/lib/child.js, the floor and the CLI) with `flags` (default

@@ -41,11 +41,12 @@ export class ProtoWriter {
 
   /** Starts a message in a recycled or fresh buffer, for takeMessage. */
   protected startMessage(): void {
-    // An eighth more than last time: a batch a little larger than the last still fits.
-    const size = Math.max(MIN_START, this.lastSize + (this.lastSize >>> 3));
+    // A sixteenth more than last time: a batch a little larger than the last still fits. New
+    // buffers get a quarter more, so that reused ones keep fitting as batches vary.
+    const size = Math.max(MIN_START, this.lastSize + (this.lastSize >>> 4));
     let buf = this.recycled.pop();
     while (buf !== undefined && buf.length < size) buf = this.recycled.pop();
-    this.buf = buf ?? Buffer.allocUnsafe(size);
+    this.buf = buf ?? Buffer.allocUnsafe(Math.max(MIN_START, this.lastSize + (this.lastSize >>> 2)));
     this.pos = 0;
   }
 
