@@ -6,8 +6,9 @@
  * - Larger calls are split; smaller ones are merged with whatever else is waiting. A batch goes
  *   out as soon as a dispatcher is free (or after `flushIntervalMs`, when set, if it is not full),
  *   so a receiver that waits for its acknowledgement is never held up by a timer by default.
- * - Bounded: when `queueSize` batches' worth of records are waiting, `add` waits for room before
- *   queueing: the wait propagates to the receiver (backpressure); nothing is dropped.
+ * - Bounded: when `queueSize` batches' worth of records, or `maxBytes` of them (as `weigh` counts
+ *   them), are waiting, `add` waits for room before queueing: the wait propagates to the receiver
+ *   (backpressure); nothing is dropped. A call is always let in when nothing waits.
  * - Outcome per call: `retryable` if any of its records' batches was (the core then retries the
  *   whole call: at-least-once), else `rejected` listing its records the batches rejected, else
  *   `success`.
@@ -32,12 +33,18 @@ export interface BatcherOptions {
   readonly flushIntervalMs: number;
   readonly concurrency: number;
   readonly queueSize: number;
+  /** Most bytes of records waiting, as `weigh` counts them. */
+  readonly maxBytes: number;
+  /** A record's bytes while it waits. */
+  readonly weigh: (record: LogRecord) => number;
   /** Names the component in failures (`otlphttp`). */
   readonly component: string;
 }
 
 interface Call {
   readonly records: readonly LogRecord[];
+  /** Bytes of its records not yet taken into a batch. */
+  bytes: number;
   /** Records not yet taken into a batch start here. */
   taken: number;
   /** Batches holding records of this call that have not settled. */
@@ -52,6 +59,7 @@ interface Slice { readonly call: Call; readonly from: number; readonly to: numbe
 export class Batcher {
   private readonly waiting: Call[] = [];
   private waitingRecords = 0;
+  private waitingBytes = 0;
   private oldestSince = 0;
   private active = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -75,17 +83,25 @@ export class Batcher {
     return this.waitingRecords;
   }
 
+  /** Bytes of the records waiting for a dispatcher. */
+  get queuedBytes(): number {
+    return this.waitingBytes;
+  }
+
   async add(records: readonly LogRecord[]): Promise<ExportResult> {
     if (records.length === 0) return EXPORT_SUCCESS;
     const limit = this.options.queueSize * this.options.maxBatchSize;
-    while (!this.closed && this.waitingRecords > 0 && this.waitingRecords + records.length > limit) {
+    const bytes = this.weight(records, 0, records.length);
+    while (!this.closed && this.waitingRecords > 0
+      && (this.waitingRecords + records.length > limit || this.waitingBytes + bytes > this.options.maxBytes)) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
     if (this.closed) return shuttingDown(this.options.component);
     return new Promise<ExportResult>((resolve) => {
       if (this.waitingRecords === 0) this.oldestSince = Date.now();
-      this.waiting.push({ records, taken: 0, outstanding: 0, failed: [], retry: undefined, resolve });
+      this.waiting.push({ records, bytes, taken: 0, outstanding: 0, failed: [], retry: undefined, resolve });
       this.waitingRecords += records.length;
+      this.waitingBytes += bytes;
       this.pump();
     });
   }
@@ -96,6 +112,7 @@ export class Batcher {
     if (this.timer) clearTimeout(this.timer);
     for (const call of this.waiting.splice(0)) call.resolve(shuttingDown(this.options.component));
     this.waitingRecords = 0;
+    this.waitingBytes = 0;
     for (const wake of this.roomWaiters.splice(0)) wake();
     while (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
@@ -126,12 +143,21 @@ export class Batcher {
       call.outstanding++;
       room -= to - call.taken;
       this.waitingRecords -= to - call.taken;
+      const bytes = to === call.records.length ? call.bytes : this.weight(call.records, call.taken, to);
+      call.bytes -= bytes;
+      this.waitingBytes -= bytes;
       call.taken = to;
       if (to === call.records.length) this.waiting.shift();
     }
     this.oldestSince = Date.now();
     for (const wake of this.roomWaiters.splice(0)) wake();
     return slices;
+  }
+
+  private weight(records: readonly LogRecord[], from: number, to: number): number {
+    let bytes = 0;
+    for (let i = from; i < to; i++) bytes += this.options.weigh(records[i]);
+    return bytes;
   }
 
   private send(slices: Slice[]): void {

@@ -51,6 +51,10 @@ export const exportQueueFields = {
       doc: 'Batches that may wait for a sender (in memory). When full, export calls wait: backpressure reaches the receiver, nothing is dropped.',
       default: 16, min: 1,
     }),
+    queue_bytes: size({
+      doc: 'Bytes of records that may wait for a sender (in memory), whichever of this and `queue_size` is reached first: a record counts its encoded size (what the pipeline encoded it to), or four times its line when it waits whole. When reached, export calls wait, as for `queue_size`.',
+      default: '32MiB', min: 1,
+    }),
     persistent: bool({
       doc: 'Keep the queue on disk: batches are acknowledged once written and fsynced there, and delivered in the background, across backend outages and restarts. Its directory is `storage`, else `<data-dir>/<exporter id>/queue` (`--data-dir`; `otlphttp/grafana` → `otlphttp-grafana`).',
       default: false,
@@ -74,7 +78,7 @@ export interface OtlpExportConfig {
   readonly max_batch_size: number;
   readonly flush_interval: number;
   readonly retry_on_failure: { initial_interval: number; max_interval: number; max_elapsed_time: number };
-  readonly sending_queue: { num_consumers: number; queue_size: number; persistent: boolean; storage?: string; max_size: number };
+  readonly sending_queue: { num_consumers: number; queue_size: number; queue_bytes: number; persistent: boolean; storage?: string; max_size: number };
   readonly tls: { ca_file?: string; cert_file?: string; key_file?: string; insecure_skip_verify: boolean };
 }
 

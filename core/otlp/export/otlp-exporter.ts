@@ -47,6 +47,13 @@ export function resourceOf(config: Pick<OtlpExportConfig, 'resource' | 'body'>):
   return { attributes: { 'service.name': 'teleport', ...config.resource }, scopeName: SCOPE_NAME, scopeVersion: VERSION, body: config.body };
 }
 
+/**
+ * What a record waiting whole (not encoded by its pipeline) counts in `queue_bytes`, per character
+ * of its line: the parsed event and what processors added weigh about that much (~1.1 KB per
+ * 360-byte line after decoding, ~2.6 KB after schema, indicators and ecs).
+ */
+const WHOLE_RECORD_WEIGHT = 4;
+
 /** How long shutdown lets requests in flight finish before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -80,6 +87,8 @@ export class OtlpExporter implements Exporter {
       // Writing to disk needs little concurrency: two writers overlap encoding with fsync.
       concurrency: persistent ? 2 : config.sending_queue.num_consumers,
       queueSize: config.sending_queue.queue_size,
+      maxBytes: config.sending_queue.queue_bytes,
+      weigh: (record) => record.encoded?.[ctx.id]?.bytes.byteLength ?? record.raw.length * WHOLE_RECORD_WEIGHT,
       component: ctx.id,
     }, (records) => (persistent ? this.persist(records) : this.send(records)));
     this.partialRejected = ctx.telemetry.counter('otlp_partial_success_rejected_records_total',
@@ -95,6 +104,8 @@ export class OtlpExporter implements Exporter {
     ctx.telemetry.gauge(`${options.metricPrefix}_queue_waiting_records`, 'Records waiting in memory for a sender.', () => this.batcher.queued);
     ctx.telemetry.gauge(`${options.metricPrefix}_queue_capacity_records`, 'Records the in-memory queue holds before export calls wait (queue_size x max_batch_size).',
       () => config.sending_queue.queue_size * config.max_batch_size);
+    ctx.telemetry.gauge(`${options.metricPrefix}_queue_waiting_bytes`, 'Bytes of the records waiting in memory for a sender (as sending_queue.queue_bytes counts them).',
+      () => this.batcher.queuedBytes);
     if (persistent) {
       ctx.telemetry.gauge(`${options.metricPrefix}_disk_queue_records`, 'Records in the on-disk queue, not yet accepted by the backend.', () => this.queue?.records ?? 0);
       ctx.telemetry.gauge(`${options.metricPrefix}_disk_queue_bytes`, 'Bytes in the on-disk queue.', () => this.queue?.size ?? 0);

@@ -30,7 +30,7 @@ describe('otlp (gRPC) exporter config', () => {
     assert.equal(config!.compression, 'gzip');
     assert.deepEqual(JSON.parse(JSON.stringify(config!.tls)), { insecure: false, insecure_skip_verify: false });
     assert.equal(config!.max_batch_size, 2048);
-    assert.deepEqual(JSON.parse(JSON.stringify(config!.sending_queue)), { num_consumers: 4, queue_size: 16, persistent: false, max_size: 1024 ** 3 });
+    assert.deepEqual(JSON.parse(JSON.stringify(config!.sending_queue)), { num_consumers: 4, queue_size: 16, queue_bytes: 32 * 1024 ** 2, persistent: false, max_size: 1024 ** 3 });
   });
 
   it('reports every mistake at once with its config path', () => {

@@ -210,6 +210,30 @@ describe('otlphttp faults (in-memory queue)', function () {
     assert.equal(new Set(uidsOf(sink)).size, n);
   });
 
+  it('bounds what waits for a sender in bytes (sending_queue.queue_bytes), and delivers everything', async () => {
+    const n = 200;
+    sink.delayMs = 40;
+    const running = await startService(pipeline(sink, dir, {
+      lines: syntheticLines(n, 'b'), batchSize: 10, concurrency: 8,
+      exporter: 'max_batch_size: 10\nsending_queue: {num_consumers: 1, queue_size: 100, queue_bytes: 6KiB}',
+    }));
+    service = running;
+    let most = 0;
+    let samples = 0;
+    const watch = setInterval(() => {
+      void metric(running, 'teleport_otel_otlphttp_queue_waiting_bytes').then((v) => { most = Math.max(most, v); samples++; });
+    }, 5);
+    try {
+      await running.drained();
+    } finally {
+      clearInterval(watch);
+    }
+    assert.ok(samples > 20, `sampled ${samples} times`);
+    // Eight calls of ten ~300-byte records at once: unbounded, ~24 KB would wait.
+    assert.ok(most > 0 && most <= 6 * 1024, `at most queue_bytes waited (${most} bytes at the most)`);
+    assertExactlyOnce(sink, n, 'b');
+  });
+
   it('shows the records waiting for a sender in /metrics', async () => {
     service = await startService(pipeline(sink, dir, {
       lines: syntheticLines(30, 'w'), batchSize: 30, concurrency: 1, exporter: 'max_batch_size: 1000\nflush_interval: 1h',
