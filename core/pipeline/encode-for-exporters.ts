@@ -25,6 +25,18 @@ export interface ExporterEncoder { readonly id: string; readonly encoder: Record
 
 export class EncodeForExporters {
   private readonly free: ArrayBuffer[] = [];
+  /** Buffers handed out by the `encode` call under way (encoding is synchronous). */
+  private taken: ArrayBuffer[] = [];
+  /**
+   * One function for the instance's life: the encoders inline it into their hot loop, and a fresh
+   * closure per call left that code without type feedback, so V8 threw it away and compiled it
+   * again on nearly every batch.
+   */
+  private readonly allocate = (size: number): Uint8Array => {
+    const buffer = this.take(size);
+    this.taken.push(buffer);
+    return new Uint8Array(buffer, 0, size);
+  };
 
   constructor(private readonly encoders: readonly ExporterEncoder[]) {}
 
@@ -35,13 +47,9 @@ export class EncodeForExporters {
    * may still hold them then, and the garbage collector takes them instead).
    */
   encode(records: readonly LogRecord[]): () => void {
-    const taken: ArrayBuffer[] = [];
-    const allocate = (size: number): Uint8Array => {
-      const buffer = this.take(size);
-      taken.push(buffer);
-      return new Uint8Array(buffer, 0, size);
-    };
-    const batches = this.encoders.map(({ id, encoder }) => ({ id, batch: encodeIsolated(encoder, records, id, allocate) }));
+    const taken: ArrayBuffer[] = (this.taken = []);
+    const batches = this.encoders.map(({ id, encoder }) => ({ id, batch: encodeIsolated(encoder, records, id, this.allocate) }));
+    this.taken = [];
     const refused = new Set<number>();
     for (const { batch } of batches) for (const f of batch.failures) refused.add(f.index);
     for (let i = 0; i < records.length; i++) {
