@@ -195,7 +195,11 @@ export class OtlpProtoEncoder extends ProtoWriter {
 
   /** A KeyValue in repeated field `field`; `depth`: container levels left before JSON text. */
   private keyValue(field: number, key: string, value: AttributeValue, depth = otlpValueDepth()): void {
-    if (typeof value === 'string' && key.length + value.length <= MAX_FLAT && this.flatKeyValue(field, key, value)) return;
+    if (typeof value === 'string') {
+      if (key.length + value.length <= MAX_FLAT && this.flatKeyValue(field, key, value)) return;
+    } else if (Array.isArray(value) && depth > 0 && this.flatListKeyValue(field, key, value as readonly AttributeValue[])) {
+      return;
+    }
     const kv = this.begin(field, 1);
     this.string(1, key);
     const any = this.begin(2, 1);
@@ -227,6 +231,48 @@ export class OtlpProtoEncoder extends ProtoWriter {
     buf[p++] = v;
     p = copyAscii(buf, p, value);
     if (p < 0) return false;
+    this.pos = p;
+    return true;
+  }
+
+  /**
+   * The common list attribute (`event.category`, `related.ip`, `p_any_*`): a short ASCII key and
+   * a few short ASCII strings, written in one go with every length known to fit one byte. False
+   * (and nothing written) for anything else: a non-string item, a non-ASCII one, a longer list.
+   */
+  private flatListKeyValue(field: number, key: string, list: readonly AttributeValue[]): boolean {
+    const k = key.length;
+    // KeyValue: key (2 + k), value (2 + AnyValue: array_value (2 + ArrayValue: per item 2 + (2 + length)))
+    let items = 0;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (typeof item !== 'string') return false;
+      items += 4 + item.length;
+    }
+    const kv = k + 6 + items;
+    if (kv > 127) return false;
+    this.ensure(kv + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = (field << 3) | 2;
+    buf[p++] = kv;
+    buf[p++] = 0x0a; // key (1)
+    buf[p++] = k;
+    p = copyAscii(buf, p, key);
+    if (p < 0) return false;
+    buf[p++] = 0x12; // value (2)
+    buf[p++] = items + 2;
+    buf[p++] = 0x2a; // array_value (5)
+    buf[p++] = items;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i] as string;
+      buf[p++] = 0x0a; // values (1): AnyValue
+      buf[p++] = item.length + 2;
+      buf[p++] = 0x0a; // string_value (1)
+      buf[p++] = item.length;
+      p = copyAscii(buf, p, item);
+      if (p < 0) return false;
+    }
     this.pos = p;
     return true;
   }

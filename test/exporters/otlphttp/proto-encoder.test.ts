@@ -54,6 +54,13 @@ describe('otlphttp protobuf encoder', () => {
       'deep': { l1: { l2: { l3: { l4: ['x'.repeat(20_000)] } } } },
       'empty.list': [],
       'empty.map': {},
+      // Lists of short strings take a path of their own: at and past its 127-byte KeyValue, and
+      // items it hands back to the general path (not ASCII, not a string).
+      'ips.list': ['10.0.0.1', '::1', ''],
+      'edge.127': ['y'.repeat(109)],
+      'edge.128': ['y'.repeat(110)],
+      'accent.list': ['ok', 'é', 'z'],
+      'mixed.list': ['a', 1, 'b'],
     };
     const short = record({ event: 'e', code: 'C' }); // a LogRecord under 128 bytes: reserved 2, needs 1
     sameAsSdk([short, record({ event: 'y', code: 'T2W', uid: 'u-2', cluster_name: 'c' }, attributes), short]);
