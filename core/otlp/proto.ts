@@ -82,12 +82,15 @@ export class OtlpProtoEncoder extends ProtoWriter {
    * none, grouped by cluster exactly as `encode` groups records: the bytes equal `encode`'s.
    */
   assemble(records: readonly LogRecord[], parts: readonly ({ key: string; bytes: Uint8Array } | undefined)[]): Buffer {
-    const items = records.map((record, i) => {
+    // Group by index, into the order `encode` writes: the cluster of a part is its key.
+    const clusterAt = (i: number): string | undefined => {
       const part = parts[i];
-      return part === undefined ? { cluster: clusterNameOf(record), record, bytes: undefined } : { cluster: part.key === '' ? undefined : part.key, record, bytes: part.bytes };
-    });
+      return part === undefined ? clusterNameOf(records[i]) : part.key === '' ? undefined : part.key;
+    };
+    const indexes = new Array<number>(records.length);
+    for (let i = 0; i < indexes.length; i++) indexes[i] = i;
     this.startMessage();
-    for (const [cluster, group] of byCluster(items, (p) => p.cluster)) this.resourceParts(cluster, group);
+    for (const [cluster, group] of byCluster(indexes, clusterAt)) this.resourceParts(cluster, group, records, parts);
     return this.takeMessage();
   }
 
@@ -109,13 +112,16 @@ export class OtlpProtoEncoder extends ProtoWriter {
     this.endResource();
   }
 
-  private resourceParts(cluster: string | undefined, parts: readonly { record: LogRecord; bytes: Uint8Array | undefined }[]): void {
+  private resourceParts(
+    cluster: string | undefined, indexes: readonly number[], records: readonly LogRecord[], parts: readonly ({ bytes: Uint8Array } | undefined)[],
+  ): void {
     this.beginResource(cluster);
-    for (let i = 0; i < parts.length; i++) {
-      const bytes = parts[i].bytes;
+    for (let k = 0; k < indexes.length; k++) {
+      const i = indexes[k];
+      const bytes = parts[i]?.bytes;
       if (bytes === undefined) {
         const start = this.begin(2, 2);
-        this.logRecordContent(parts[i].record);
+        this.logRecordContent(records[i]);
         this.end(start, 2);
         continue;
       }

@@ -50,10 +50,10 @@ export class EncodeForExporters {
     const taken: ArrayBuffer[] = (this.taken = []);
     const batches = this.encoders.map(({ id, encoder }) => ({ id, batch: encodeIsolated(encoder, records, id, this.allocate) }));
     this.taken = [];
-    const refused = new Set<number>();
-    for (const { batch } of batches) for (const f of batch.failures) refused.add(f.index);
+    let refused: Set<number> | undefined;
+    for (const { batch } of batches) for (const f of batch.failures) (refused ??= new Set()).add(f.index);
     for (let i = 0; i < records.length; i++) {
-      if (refused.has(i)) continue;
+      if (refused?.has(i)) continue;
       const encoded: Record<string, EncodedRecord> = {};
       for (const { id, batch } of batches) {
         encoded[id] = { bytes: batch.bytes.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i]), key: batch.keys[i] };
