@@ -17,7 +17,7 @@ import type { Attributes, EncodedRecord, LogRecord } from '../record';
 const DROPPED: Attributes = Object.freeze({}) as Attributes;
 
 /** Smallest buffer made for the pool; a batch's bytes usually fit one of this size or the last. */
-const MIN_BUFFER = 256 * 1024;
+const MIN_BUFFER = 64 * 1024;
 /** Buffers kept for reuse: a few batches in flight, times the exporters. */
 const MAX_FREE = 8;
 
