@@ -17,12 +17,15 @@ interface Options {
   batchSize?: number;
   concurrency?: number;
   exporter?: string;
+  /** Processors of the pipeline (none by default). */
+  processors?: string[];
 }
 
 function pipeline(sink: OtlpSink, dir: string, o: Options): string {
   return `
 receivers:
   testreceiver: {batch_size: ${o.batchSize ?? 50}, concurrency: ${o.concurrency ?? 2}, lines: ${yamlList(o.lines)}}
+${o.processors?.length ? `processors: {${o.processors.map((p) => `${p}: {}`).join(', ')}}` : ''}
 exporters:
   otlphttp:
     endpoint: ${sink.url}
@@ -31,7 +34,7 @@ ${(o.exporter ?? '').replace(/^/gm, '    ')}
   file/dead-letter: {path: ${JSON.stringify(path.join(dir, 'dead-letter.jsonl'))}, append: true}
 service:
   pipelines:
-    logs: {receivers: [testreceiver], exporters: [otlphttp], dead_letter: [file/dead-letter]}
+    logs: {receivers: [testreceiver], processors: [${(o.processors ?? []).join(', ')}], exporters: [otlphttp], dead_letter: [file/dead-letter]}
 `;
 }
 
@@ -210,29 +213,33 @@ describe('otlphttp faults (in-memory queue)', function () {
     assert.equal(new Set(uidsOf(sink)).size, n);
   });
 
-  it('bounds what waits for a sender in bytes (sending_queue.queue_bytes), and delivers everything', async () => {
-    const n = 200;
-    sink.delayMs = 40;
-    const running = await startService(pipeline(sink, dir, {
-      lines: syntheticLines(n, 'b'), batchSize: 10, concurrency: 8,
-      exporter: 'max_batch_size: 10\nsending_queue: {num_consumers: 1, queue_size: 100, queue_bytes: 6KiB}',
-    }));
-    service = running;
-    let most = 0;
-    let samples = 0;
-    const watch = setInterval(() => {
-      void metric(running, 'teleport_otel_otlphttp_queue_waiting_bytes').then((v) => { most = Math.max(most, v); samples++; });
-    }, 5);
-    try {
-      await running.drained();
-    } finally {
-      clearInterval(watch);
-    }
-    assert.ok(samples > 20, `sampled ${samples} times`);
-    // Eight calls of ten ~300-byte records at once: unbounded, ~24 KB would wait.
-    assert.ok(most > 0 && most <= 6 * 1024, `at most queue_bytes waited (${most} bytes at the most)`);
-    assertExactlyOnce(sink, n, 'b');
-  });
+  // Whole records (no processors) count four times their line, ~1 KB here; records the pipeline
+  // encoded (with ecs) count their bytes, ~0.6 KB. Eight calls of ten at once: unbounded, ~50 KB
+  // would wait; a call is let in whatever its size when nothing waits.
+  for (const [what, processors, limit] of [['whole records', [], 20], ['encoded records', ['ecs'], 12]] as const) {
+    it(`bounds what waits for a sender in bytes (sending_queue.queue_bytes), ${what}, and delivers everything`, async () => {
+      const n = 200;
+      sink.delayMs = 40;
+      const running = await startService(pipeline(sink, dir, {
+        lines: syntheticLines(n, 'b'), batchSize: 10, concurrency: 8, processors: [...processors],
+        exporter: `max_batch_size: 10\nsending_queue: {num_consumers: 1, queue_size: 100, queue_bytes: ${limit}KiB}`,
+      }));
+      service = running;
+      let most = 0;
+      let samples = 0;
+      const watch = setInterval(() => {
+        void metric(running, 'teleport_otel_otlphttp_queue_waiting_bytes').then((v) => { most = Math.max(most, v); samples++; });
+      }, 5);
+      try {
+        await running.drained();
+      } finally {
+        clearInterval(watch);
+      }
+      assert.ok(samples > 20, `sampled ${samples} times`);
+      assert.ok(most > 0 && most <= limit * 1024, `at most queue_bytes waited (${most} bytes at the most)`);
+      assertExactlyOnce(sink, n, 'b');
+    });
+  }
 
   it('shows the records waiting for a sender in /metrics', async () => {
     service = await startService(pipeline(sink, dir, {
