@@ -1,6 +1,6 @@
 /**
- * A main-thread pipeline whose exporters all have encoders encodes its records for them right
- * after its processors, as worker threads do, and drops the records' event, Panther view and
+ * A main-thread pipeline with processors, whose exporters all have encoders, encodes its records
+ * for them right after its processors, as worker threads do, and drops the records' event, Panther view and
  * attributes: a record waiting for its exporters (in a sending queue, through retries) then holds
  * its bytes, not the objects they were made from, and those die young instead of being promoted
  * with every batch in flight and piling up in the old generation.
