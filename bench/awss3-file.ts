@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { awsEmulators, stopAwsEmulators, type ObjectInfo } from '../test/support/aws-emulators';
 import { removeTmpDirs } from '../test/support/service';
+import { awss3FileConfig, awss3Receivers } from './lib/awss3-config';
 import { measureAsync, report } from './lib/measure';
 import { benchSetup } from './lib/setup';
 
@@ -46,22 +47,9 @@ async function main(): Promise<void> {
   }
   const queue = await aws.createQueue(aws.unique('bench'));
   for (const o of objects) await aws.notify(queue, [o]);
-  const s3 = `s3: {endpoint: ${JSON.stringify(aws.s3Endpoint)}, force_path_style: true`;
-  const yaml = (receiver: string, name: string) => `
-receivers:
-  awss3: ${receiver}
-exporters:
-  file: {path: ${JSON.stringify(path.join(dir, `${name}.otlp.jsonl`))}}
-  file/dead-letter: {path: ${JSON.stringify(path.join(dir, 'dead-letter.jsonl'))}}
-service:
-  pipelines:
-    logs: {receivers: [awss3], exporters: [file], dead_letter: [file/dead-letter]}
-`;
-  const sqsConfig = path.join(dir, 'awss3-sqs-file.yaml');
-  // wait_time 1s: the run ends after one empty long poll, which adds up to 1 s of wall time (not CPU).
-  fs.writeFileSync(sqsConfig, yaml(`{sqs: {queue_url: ${JSON.stringify(queue)}, endpoint: ${JSON.stringify(aws.sqsEndpoint)}, wait_time: 1s, workers: 4}, ${s3}}}`, 'awss3-sqs-file'));
-  const backfillConfig = path.join(dir, 'awss3-backfill-file.yaml');
-  fs.writeFileSync(backfillConfig, yaml(`{${s3}, bucket: ${bucket}, prefix: logs/}}`, 'awss3-backfill-file'));
+  const receivers = awss3Receivers(aws, queue, bucket, dir);
+  const sqsConfig = awss3FileConfig(dir, 'awss3-sqs-file', receivers.sqs);
+  const backfillConfig = awss3FileConfig(dir, 'awss3-backfill-file', receivers.backfill('logs/'));
   const sqs = await measureAsync(`awss3 (sqs, ${OBJECTS} objects) -> file`, events, ['pipeline', sqsConfig]);
   const backfill = await measureAsync(`awss3 (backfill, ${OBJECTS} objects) -> file`, events, ['pipeline', backfillConfig]);
   process.stdout.write(report(floor, [sqs, backfill]) + '\n');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { awsEmulators, stopAwsEmulators, type ObjectInfo } from '../test/support/aws-emulators';
 import { removeTmpDirs } from '../test/support/service';
 import { rowOf, writeAuditParquet } from '../test/receivers/awss3/parquet-fixtures';
+import { awss3FileConfig, awss3Receivers } from './lib/awss3-config';
 import { measureAsync, report } from './lib/measure';
 import { benchSetup } from './lib/setup';
 
@@ -38,26 +39,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${megabytes.toFixed(0)} MB of Parquet (${fs.statSync(input).size / 1e6 | 0} MB as lines)\n`);
   const queue = await aws.createQueue(aws.unique('bench-parquet'));
   for (const o of parquet) await aws.notify(queue, [o]);
-  const s3 = `s3: {endpoint: ${JSON.stringify(aws.s3Endpoint)}, force_path_style: true`;
-  const yaml = (receiver: string, name: string) => `
-receivers:
-  awss3: ${receiver}
-exporters:
-  file: {path: ${JSON.stringify(path.join(dir, `${name}.otlp.jsonl`))}}
-  file/dead-letter: {path: ${JSON.stringify(path.join(dir, 'dead-letter.jsonl'))}}
-service:
-  pipelines:
-    logs: {receivers: [awss3], exporters: [file], dead_letter: [file/dead-letter]}
-`;
-  const config = (name: string, receiver: string) => {
-    const file = path.join(dir, `${name}.yaml`);
-    fs.writeFileSync(file, yaml(receiver, name));
-    return file;
-  };
-  // wait_time 1s: the run ends after one empty long poll, which adds up to 1 s of wall time (not CPU).
-  const sqs = config('awss3-parquet-sqs-file', `{sqs: {queue_url: ${JSON.stringify(queue)}, endpoint: ${JSON.stringify(aws.sqsEndpoint)}, wait_time: 1s, workers: 4}, ${s3}}}`);
-  const backfill = config('awss3-parquet-backfill-file', `{${s3}, bucket: ${bucket}, prefix: events/}}`);
-  const linesBackfill = config('awss3-lines-backfill-file', `{${s3}, bucket: ${bucket}, prefix: logs/}}`);
+  const receivers = awss3Receivers(aws, queue, bucket, dir);
+  const sqs = awss3FileConfig(dir, 'awss3-parquet-sqs-file', receivers.sqs);
+  const backfill = awss3FileConfig(dir, 'awss3-parquet-backfill-file', receivers.backfill('events/'));
+  const linesBackfill = awss3FileConfig(dir, 'awss3-lines-backfill-file', receivers.backfill('logs/'));
   const results = [
     await measureAsync(`awss3 (parquet, sqs, ${OBJECTS} objects) -> file`, events, ['pipeline', sqs]),
     await measureAsync(`awss3 (parquet, backfill) -> file`, events, ['pipeline', backfill]),

@@ -8,8 +8,6 @@
  * The whole exporter (batcher, queue) is not in this picture: `filelog → otlp(grpc)` beside
  * `filelog → otlphttp` is bench/otlp-pipeline.ts. Usage: node dist/bench/otlp-transport.js [events (default 300,000)]
  */
-import { spawn } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
 import { newRecord, type LogRecord } from '../core/record';
 import { GrpcTransport } from '../exporters/otlp/grpc-transport';
@@ -17,6 +15,7 @@ import { BatchEncoder } from '../core/otlp/export/encoding';
 import { HttpTransport } from '../exporters/otlphttp/transport';
 import { generateFile, repoRoot } from './lib/generate';
 import { linesByChunk } from './lib/lines';
+import { sinkCounts, spawnSink } from './lib/otlp-sink';
 import { measure, printResult, report, type Measurement } from './lib/measure';
 
 const BATCH = 2048;
@@ -66,44 +65,15 @@ async function child(mode: Mode, file: string, target: string): Promise<void> {
   printResult(started, { sent });
 }
 
-function request(url: string, method: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.request(url, { method, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve(body));
-    }).on('error', reject).end();
-  });
-}
-
-/** A sink process; `control` answers /count and /reset, `target` is where the transport sends. */
-async function startSink(script: string): Promise<{ control: string; target: string; stop(): void }> {
-  const proc = spawn(process.execPath, [path.join(__dirname, script)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [control, grpcPort] = await new Promise<[number, number | undefined]>((resolve, reject) => {
-    proc.stdout.on('data', (d: Buffer) => {
-      const m = /PORT (\d+)(?: GRPC (\d+))?/.exec(d.toString());
-      if (m) resolve([Number(m[1]), m[2] === undefined ? undefined : Number(m[2])]);
-    });
-    proc.on('exit', (code) => reject(new Error(`${script} exited (${code})`)));
-  });
-  const base = `http://127.0.0.1:${control}`;
-  return { control: base, target: grpcPort === undefined ? base : `127.0.0.1:${grpcPort}`, stop: () => proc.kill() };
-}
-
-async function received(control: string): Promise<number> {
-  const { count } = JSON.parse(await request(`${control}/count`, 'GET')) as { count: number };
-  await request(`${control}/reset`, 'POST');
-  return count;
-}
 
 async function parent(): Promise<void> {
   const events = Number(process.argv[2] ?? 300_000);
   const file = path.join(repoRoot(), 'bench', 'out', `teleport-${events}.log`);
   generateFile(file, events);
-  const httpSink = await startSink('otlphttp-sink.js');
-  const grpcSink = await startSink('otlp-grpc-sink.js');
+  const httpSink = await spawnSink('otlphttp-sink.js');
+  const grpcSink = await spawnSink('otlp-grpc-sink.js');
   try {
-    const run = (mode: Mode, name: string, sink?: { target: string }) => measure(name, events, ['child', mode, file, sink?.target ?? ''], __filename);
+    const run = (mode: Mode, name: string, sink?: { control: string; grpc?: string }) => measure(name, events, ['child', mode, file, sink?.grpc ?? sink?.control ?? ''], __filename);
     const floor = run('floor', 'floor: read + parse + encode, no send');
     const others: Measurement[] = [];
     const arrived: string[] = [];
@@ -114,7 +84,7 @@ async function parent(): Promise<void> {
       ['grpc-gzip', 'otlp gRPC transport, gzip (grpc-js)', grpcSink],
     ] as const) {
       others.push(run(mode, name, sink));
-      const n = await received(sink.control);
+      const n = (await sinkCounts(sink.control)).count;
       arrived.push(`${mode}: ${n}`);
       if (n !== events) throw new Error(`${mode}: the sink received ${n} of ${events} records`);
     }

@@ -20,7 +20,7 @@ export interface BenchSink {
  * A request on a connection of its own: the parent may block in spawnSync while a scenario runs,
  * so a kept-alive socket would be found closed by the sink's keep-alive timeout only when reused.
  */
-function request(url: string, method: string): Promise<string> {
+export function request(url: string, method: string): Promise<string> {
   return new Promise((resolve, reject) => {
     http.request(url, { method, agent: false }, (res) => {
       let body = '';
@@ -30,23 +30,38 @@ function request(url: string, method: string): Promise<string> {
   });
 }
 
-export async function startSink(): Promise<BenchSink> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'otlphttp-sink.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => { const m = /PORT (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
-    child.on('exit', (code) => reject(new Error(`sink exited (${code})`)));
+/**
+ * A sink process (bench/<script>, printing `PORT <n>` and, for a gRPC sink, ` GRPC <n>`): `control`
+ * answers /count, /reset and /delay; `grpc` is its gRPC address when it has one.
+ */
+export async function spawnSink(script: string): Promise<{ control: string; grpc?: string; stop(): void }> {
+  const child = spawn(process.execPath, [path.join(__dirname, '..', script)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [control, grpcPort] = await new Promise<[number, number | undefined]>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /PORT (\d+)(?: GRPC (\d+))?/.exec(d.toString());
+      if (m) resolve([Number(m[1]), m[2] === undefined ? undefined : Number(m[2])]);
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
-  const url = `http://127.0.0.1:${port}`;
-  const counts = async (): Promise<SinkCounts> => {
-    const c = JSON.parse(await request(`${url}/count`, 'GET')) as SinkCounts;
-    await request(`${url}/reset`, 'POST');
-    return c;
-  };
+  return { control: `http://127.0.0.1:${control}`, grpc: grpcPort === undefined ? undefined : `127.0.0.1:${grpcPort}`, stop: () => child.kill() };
+}
+
+/** Records, requests and bytes a sink received since the last call; zeroes them. */
+export async function sinkCounts(control: string): Promise<SinkCounts> {
+  const c = JSON.parse(await request(`${control}/count`, 'GET')) as SinkCounts;
+  await request(`${control}/reset`, 'POST');
+  return c;
+}
+
+/** The counting OTLP/HTTP sink (bench/otlphttp-sink.ts). */
+export async function startSink(): Promise<BenchSink> {
+  const sink = await spawnSink('otlphttp-sink.js');
+  const url = sink.control;
   return {
     url,
-    received: async () => (await counts()).count,
-    counts,
+    received: async () => (await sinkCounts(url)).count,
+    counts: () => sinkCounts(url),
     setDelay: async (ms) => { await request(`${url}/delay?ms=${ms}`, 'POST'); },
-    stop: () => child.kill(),
+    stop: sink.stop,
   };
 }
