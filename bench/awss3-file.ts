@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   }
   const queue = await aws.createQueue(aws.unique('bench'));
   for (const o of objects) await aws.notify(queue, [o]);
-  const receivers = awss3Receivers(aws, queue, bucket, dir);
+  const receivers = awss3Receivers(aws, queue, bucket);
   const sqsConfig = awss3FileConfig(dir, 'awss3-sqs-file', receivers.sqs);
   const backfillConfig = awss3FileConfig(dir, 'awss3-backfill-file', receivers.backfill('logs/'));
   const sqs = await measureAsync(`awss3 (sqs, ${OBJECTS} objects) -> file`, events, ['pipeline', sqsConfig]);

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${megabytes.toFixed(0)} MB of Parquet (${fs.statSync(input).size / 1e6 | 0} MB as lines)\n`);
   const queue = await aws.createQueue(aws.unique('bench-parquet'));
   for (const o of parquet) await aws.notify(queue, [o]);
-  const receivers = awss3Receivers(aws, queue, bucket, dir);
+  const receivers = awss3Receivers(aws, queue, bucket);
   const sqs = awss3FileConfig(dir, 'awss3-parquet-sqs-file', receivers.sqs);
   const backfill = awss3FileConfig(dir, 'awss3-parquet-backfill-file', receivers.backfill('events/'));
   const linesBackfill = awss3FileConfig(dir, 'awss3-lines-backfill-file', receivers.backfill('logs/'));
