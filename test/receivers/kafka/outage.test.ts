@@ -10,9 +10,24 @@ import { parseConfig } from '../../../core/config/load';
 import { Service } from '../../../core/pipeline/service';
 import { createLogger } from '../../../core/telemetry/logger';
 import { KafkaFront } from '../../support/kafka-front';
-import { kafkaMock } from '../../support/kafka-mock';
+import { kafkaMock, type KafkaMock } from '../../support/kafka-mock';
 import { testRegistry } from '../../support/test-registry';
 import { events, fileYaml, kafkaReceiver, outputLines, tmpDir, uidOf, waitFor } from './helpers';
+
+/**
+ * `kafka` (reached through `front`) on `topic` → a file, as a service that is not yet started,
+ * whose log lines are kept; `metric` reads one of its counters.
+ */
+function watchedService(kafka: KafkaMock, front: KafkaFront, topic: string) {
+  const dir = tmpDir();
+  const output = path.join(dir, 'out.jsonl');
+  const config = parseConfig(fileYaml(kafkaReceiver(kafka, [topic], kafka.unique('g'), { brokers: [front.address] }), output, path.join(dir, 'dead.jsonl')), 'test.yaml', testRegistry, {});
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', write: (l) => { lines.push(l); if (process.env.TEST_LOG) process.stderr.write(l + '\n'); } });
+  const service = new Service(config, { logger, dataDir: path.join(dir, 'data'), once: false, registry: testRegistry, logLevel: 'info' });
+  const metric = async (name: string) => Number(new RegExp(`^teleport_otel_${name}\\{[^}]*\\} (\\d+)`, 'm').exec(await service.telemetry.registry.metrics())?.[1] ?? 0);
+  return { output, lines, service, metric };
+}
 
 describe('kafka receiver: brokers gone and back', function () {
   this.timeout(120_000);
@@ -22,13 +37,7 @@ describe('kafka receiver: brokers gone and back', function () {
     const front = new KafkaFront({ upstream: kafka.bootstrap });
     await front.start();
     const topic = kafka.unique('outage');
-    const dir = tmpDir();
-    const output = path.join(dir, 'out.jsonl');
-    const config = parseConfig(fileYaml(kafkaReceiver(kafka, [topic], kafka.unique('g'), { brokers: [front.address] }), output, path.join(dir, 'dead.jsonl')), 'test.yaml', testRegistry, {});
-    const lines: string[] = [];
-    const logger = createLogger({ level: 'info', write: (l) => { lines.push(l); if (process.env.TEST_LOG) process.stderr.write(l + '\n'); } });
-    const service = new Service(config, { logger, dataDir: path.join(dir, 'data'), once: false, registry: testRegistry, logLevel: 'info' });
-    const metric = async (name: string) => Number(new RegExp(`^teleport_otel_${name}\\{[^}]*\\} (\\d+)`, 'm').exec(await service.telemetry.registry.metrics())?.[1] ?? 0);
+    const { output, lines, service, metric } = watchedService(kafka, front, topic);
     const uids = () => new Set(outputLines(output).map(uidOf));
     const first = events('before', 0, 200);
     const second = events('after', 0, 200);
@@ -64,13 +73,7 @@ describe('kafka receiver: brokers gone and back', function () {
     await front.start();
     front.failNextSyncGroup(42);
     const topic = kafka.unique('nonretriable');
-    const dir = tmpDir();
-    const output = path.join(dir, 'out.jsonl');
-    const config = parseConfig(fileYaml(kafkaReceiver(kafka, [topic], kafka.unique('g'), { brokers: [front.address] }), output, path.join(dir, 'dead.jsonl')), 'test.yaml', testRegistry, {});
-    const lines: string[] = [];
-    const logger = createLogger({ level: 'info', write: (l) => { lines.push(l); if (process.env.TEST_LOG) process.stderr.write(l + '\n'); } });
-    const service = new Service(config, { logger, dataDir: path.join(dir, 'data'), once: false, registry: testRegistry, logLevel: 'info' });
-    const metric = async (name: string) => Number(new RegExp(`^teleport_otel_${name}\\{[^}]*\\} (\\d+)`, 'm').exec(await service.telemetry.registry.metrics())?.[1] ?? 0);
+    const { output, lines, service, metric } = watchedService(kafka, front, topic);
     const sent = events('nr', 0, 100);
     await kafka.produce(topic, sent.map((value) => ({ value })));
     await service.start();
