@@ -23,8 +23,8 @@ type Ticket = ReturnType<OrderedAcks<bigint>['begin']>;
 export interface PartitionEvents {
   /** `acked` moved. */
   acknowledged(p: PartitionStream): void;
-  /** A batch settled (acknowledged or failed): the partition may have room again, or be ready to rewind. */
-  settled(p: PartitionStream): void;
+  /** A batch of `bytes` settled (acknowledged or failed): there may be room again, or the partition ready to rewind. */
+  settled(p: PartitionStream, bytes: number): void;
   /** The first failure since the last rewind. */
   failed(p: PartitionStream, error: unknown): void;
 }
@@ -66,9 +66,10 @@ export class PartitionStream {
   /**
    * Sends `records`, the messages up to `next` (exclusive); `first` is the first offset of the
    * fetch they came from (the starting point when nothing was acknowledged yet). An empty batch
-   * (every message skipped or blank) moves `acked` in its turn.
+   * (every message skipped or blank) moves `acked` in its turn. `bytes`: the batch's weight,
+   * handed back when it settles.
    */
-  send(records: LogRecord[], first: bigint, next: bigint): void {
+  send(records: LogRecord[], first: bigint, next: bigint, bytes: number): void {
     if (this.acked === undefined) this.acked = first;
     this.sent = next;
     const acks = this.acks;
@@ -87,7 +88,7 @@ export class PartitionStream {
       },
     ).finally(() => {
       this.live.delete(p);
-      this.events.settled(this);
+      this.events.settled(this, bytes);
     });
     this.live.add(p);
   }

@@ -4,9 +4,11 @@
  * once every batch up to it was accepted by every exporter (partition.ts, committer.ts).
  *
  * eachBatch never waits for the pipeline: it hands the batch over and returns, so one slow
- * partition never holds the fetches of the others, and heartbeats keep flowing. The bound is per
- * partition: with `max_batches_in_flight` batches awaiting acknowledgement the partition is
- * paused, and resumed when one settles. A batch the pipeline could not deliver pauses its
+ * partition never holds the fetches of the others, and heartbeats keep flowing. Two bounds pause
+ * a partition until batches settle: `max_batches_in_flight` of its own awaiting acknowledgement,
+ * or `max_bytes_in_flight` of event text in flight across all partitions (with many partitions the
+ * first alone allows hundreds of megabytes). A partition with nothing in flight always gets one
+ * batch, so no partition waits on the others for ever. A batch the pipeline could not deliver pauses its
  * partition until every batch settled, then after a backoff the fetch goes back to the last
  * acknowledged offset.
  *
@@ -54,6 +56,8 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
   private records = 0;
+  /** Text of the records handed to the pipeline and not settled yet, across partitions (max_bytes_in_flight). */
+  private bytesInFlight = 0;
   private joins = 0;
   /** Failed connects or crashes since the last group join: the backoff's attempt number. */
   private failures = 0;
@@ -72,13 +76,14 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       rebalances: t.counter('kafka_rebalances_total', 'Group joins after the first (rebalances this member took part in).'),
       revoked: t.counter('kafka_partitions_revoked_total', 'Partitions this member lost in a rebalance.'),
       abandoned: t.counter('kafka_batches_abandoned_total', 'Batches still in flight when their partition was revoked: not committed, read again by the new owner.'),
-      paused: t.counter('kafka_partition_pauses_total', 'Times a partition was paused because max_batches_in_flight batches awaited acknowledgement, or one failed.'),
+      paused: t.counter('kafka_partition_pauses_total', 'Times a partition was paused because max_batches_in_flight batches awaited acknowledgement, max_bytes_in_flight was reached, or a batch failed.'),
       restarts: t.counter('kafka_consumer_restarts_total', 'Times the consumer was created again after kafkajs gave up on a non-retriable error.'),
       crashes: t.counter('kafka_consumer_crashes_total', 'Times kafkajs reported the consumer crashed (it restarts it itself after a retriable error; the receiver does after the others).'),
       connectFailures: t.counter('kafka_connect_failures_total', 'Failed attempts to connect to the brokers (unreachable, TLS refused, SASL authentication failed); retried with backoff.'),
       undecodable: t.counter('kafka_undecodable_batches_total', 'Compressed record batches that could not be decompressed; their messages were dead-lettered with their offsets.'),
       rewinds: t.counter('kafka_partition_rewinds_total', 'Times a partition was read again from its last acknowledged offset after a batch was not acknowledged.'),
     };
+    t.gauge('kafka_bytes_in_flight', 'Bytes of event text handed to the pipeline and not yet acknowledged, across partitions (bounded by max_bytes_in_flight).', () => this.bytesInFlight);
     t.labelledGauge('kafka_consumer_lag', 'Messages between the last acknowledged offset and the high watermark of the last fetch, per assigned partition.', byPartition, () => {
       const out = [];
       for (const s of this.streams.values()) {
@@ -262,7 +267,6 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       this.ctx.logger.rateLimited(`undecodable ${s.key}`, 'warn', `kafka:${s.key}@${standIn.offset}: ${String(standIn.headers![UNDECODABLE_HEADER])}; its messages are dead-lettered with their offsets`);
     }
     const max = this.config.max_batch_size;
-    const limit = this.config.max_batches_in_flight;
     const observed = nowUnixNano();
     let records: LogRecord[] = [];
     let first: bigint | undefined;
@@ -270,29 +274,42 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     let count = 0;
     for (const message of batch.messages) {
       const offset = BigInt(message.offset);
-      // A fetch may hold far more than max_batches_in_flight batches: what is left is fetched
-      // again from the resolved offset once the partition has room (it is paused below).
-      if (records.length === 0 && s.inFlight >= limit) break;
+      // A fetch may hold far more than the bounds allow: what is left is fetched again from the
+      // resolved offset once there is room (the partition is paused below).
+      if (records.length === 0 && !this.hasRoom(s)) break;
       handled = offset;
       if (s.sent !== undefined && offset < s.sent) continue; // in flight or acknowledged already
       first ??= offset;
       this.decoder.decode(batch.topic, batch.partition, message, observed, records);
       if (records.length >= max) {
         count += records.length;
-        s.send(records, first, offset + 1n);
+        this.send(s, records, first, offset + 1n);
         records = [];
       }
     }
     if (first !== undefined && handled !== undefined && (records.length > 0 || s.sent === undefined || s.sent <= handled)) {
       count += records.length;
-      s.send(records, first, handled + 1n);
+      this.send(s, records, first, handled + 1n);
     }
     if (handled !== undefined) resolveOffset(String(handled));
     if (count > 0) {
       this.records += count;
       this.counters.records.inc({ topic: batch.topic, partition: String(batch.partition) }, count);
     }
-    if (s.inFlight >= limit) this.pause(s);
+    if (!this.hasRoom(s)) this.pause(s);
+  }
+
+  private send(s: PartitionStream, records: LogRecord[], first: bigint, next: bigint): void {
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) bytes += records[i].raw.length;
+    this.bytesInFlight += bytes;
+    s.send(records, first, next, bytes);
+  }
+
+  /** Whether `s` may be handed another batch: one at least, then within both bounds. */
+  private hasRoom(s: PartitionStream): boolean {
+    const n = s.inFlight;
+    return n === 0 || (n < this.config.max_batches_in_flight && this.bytesInFlight < this.config.max_bytes_in_flight);
   }
 
   private stream(topic: string, partition: number): PartitionStream {
@@ -311,15 +328,24 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   }
 
   /** PartitionEvents */
-  settled(s: PartitionStream): void {
-    if (s.revoked) return;
-    if (s.failure !== undefined) {
-      if (s.inFlight === 0 && !s.rewinding) void this.rewind(s);
-    } else if (s.paused && s.inFlight < this.config.max_batches_in_flight && !this.abort.signal.aborted) {
+  settled(s: PartitionStream, bytes: number): void {
+    // A revoked partition's batches held their bytes until now all the same.
+    this.bytesInFlight -= bytes;
+    if (!s.revoked && s.failure !== undefined && s.inFlight === 0 && !s.rewinding) void this.rewind(s);
+    this.resumeWhereRoom();
+    if (!s.revoked) this.checkOnce();
+  }
+
+  /** Resumes the partitions paused for want of room that have some now (any of them, as bytes are shared). */
+  private resumeWhereRoom(): void {
+    if (this.abort.signal.aborted) return;
+    const resumed: { topic: string; partitions: number[] }[] = [];
+    for (const s of this.streams.values()) {
+      if (!s.paused || s.failure !== undefined || s.rewinding || !this.hasRoom(s)) continue;
       s.paused = false;
-      this.consumer?.resume([{ topic: s.topic, partitions: [s.partition] }]);
+      resumed.push({ topic: s.topic, partitions: [s.partition] });
     }
-    this.checkOnce();
+    if (resumed.length > 0) this.consumer?.resume(resumed);
   }
 
   /** PartitionEvents */
