@@ -31,7 +31,7 @@ class PipelineWorker {
       // being promoted and collected again by the old-generation collector (about 7% less CPU).
       // V8's --max-semi-space-size, which the launcher passes, overrides this for every thread:
       // workers then get the same 16 MB semi-spaces as the main thread. A smaller young generation
-      // for workers alone (8 MB) cut ~40 MB of RSS on 2 workers but cost ~35% more CPU.
+      // for workers alone (4 MB semi-spaces) cut ~40 MB of RSS on 2 workers but cost ~35% more CPU.
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     this.ready = new Promise<void>((resolve, reject) => {

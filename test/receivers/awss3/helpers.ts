@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseConfig } from '../../../core/config/load';
 import { UserError } from '../../../core/errors';
 import type { AwsEmulators } from '../../support/aws-emulators';
+import { completeLines } from '../../support/output-file';
 import { testRegistry } from '../../support/test-registry';
 import { decode, type OtlpSink } from '../../support/otlp-sink';
 
@@ -63,10 +64,8 @@ service:
 `;
 }
 
-/** The lines of an output file, none if it does not exist yet. */
-export function outputLines(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
+/** The complete lines of an output file (a child may be writing it). */
+export const outputLines = completeLines;
 
 /** How many times each uid reached the sink. */
 export function uidCounts(sink: OtlpSink): Map<string, number> {

@@ -9,14 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { delay, lines, tmpDir, waitFor } from './helpers';
 import { exited, startChild } from '../../support/child';
+import { completeLines } from '../../support/output-file';
 
 const BATCH = 50;
 const IN_FLIGHT = 2;
 
-function outputLines(file: string): string[] {
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
-}
+const outputLines = completeLines;
 
 function checkpointOffset(storage: string): number {
   const file = path.join(storage, 'filelog.checkpoints.json');

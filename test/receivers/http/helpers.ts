@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { decode } from '../../support/otlp-sink';
+import { completeLines } from '../../support/output-file';
 import { tmpDir } from '../../support/service';
 export { freePort } from '../../support/cli-process';
 
@@ -144,9 +145,7 @@ export function fileRecords(file: string): OutputRecord[] {
 }
 
 /** Lines the test exporter wrote (each accepted record's raw text); a torn last line is ignored. */
-export function rawLines(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
+export const rawLines = completeLines;
 
 export function receiverYaml(receiver: Record<string, unknown>, exporters: string, dead: string): string {
   return `

@@ -1,5 +1,4 @@
 /** Helpers for the kafka tests: Teleport-like events, pipelines against the mock cluster, child processes, what arrived. */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { KafkaMock } from '../../support/kafka-mock';
 import type { OtlpSink } from '../../support/otlp-sink';
@@ -7,7 +6,7 @@ import { startService, tmpDir } from '../../support/service';
 
 import { events, uidOf } from '../awss3/helpers';
 
-export { deadLetters, events, exactlyOnce, uidCounts, uidOf } from '../awss3/helpers';
+export { deadLetters, events, exactlyOnce, outputLines, uidCounts, uidOf } from '../awss3/helpers';
 export { delay, tmpDir } from '../../support/service';
 export { exited, startChild, waitFor } from '../../support/child';
 
@@ -35,14 +34,6 @@ service:
     logs: {receivers: [kafka], exporters: [testexporter], dead_letter: [file/dead-letter]}
 `;
 }
-
-export function outputLines(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
-
-
-
-
 
 /** Events spread over the 4 partitions explicitly, uid `tag-p<partition>-<n>`, so offsets and uids line up. */
 export function perPartition(tag: string, partitions: number, each: number, from = 0): { partition: number; value: string }[] {
