@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tmpDir } from './support/service';
 import { exited, waitFor } from './support/child';
+import { completeLines } from './support/output-file';
 import { freePort } from './support/cli-process';
 
 const RUNNER = path.resolve(__dirname, 'support', 'run-pipeline.js');
@@ -38,8 +39,7 @@ function writeLines(file: string, tag: string, from: number, to: number): void {
 
 /** Records in an OTLP/JSON lines file. */
 function outputUids(file: string): unknown[] {
-  if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
+  return completeLines(file)
     .flatMap((l) => (JSON.parse(l) as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] }).resourceLogs)
     .flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords));
 }
