@@ -8,9 +8,9 @@
  * a partition until batches settle: `max_batches_in_flight` of its own awaiting acknowledgement,
  * or `max_bytes_in_flight` of event text in flight across all partitions (with many partitions the
  * first alone allows hundreds of megabytes). A partition with nothing in flight always gets one
- * batch, so no partition waits on the others for ever. A batch the pipeline could not deliver pauses its
- * partition until every batch settled, then after a backoff the fetch goes back to the last
- * acknowledged offset.
+ * batch, so no partition waits on the others for ever. A batch the pipeline could not deliver
+ * pauses its partition until every batch settled, then after a backoff the fetch goes back to the
+ * last acknowledged offset.
  *
  * kafkajs has no revocation callback: a rebalance shows as REBALANCING, then GROUP_JOIN with the
  * new assignment. Until GROUP_JOIN, batches in flight keep being acknowledged and committed under
@@ -338,7 +338,8 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
 
   /** Resumes the partitions paused for want of room that have some now (any of them, as bytes are shared). */
   private resumeWhereRoom(): void {
-    if (this.abort.signal.aborted) return;
+    // Stopping paused every topic: nothing is resumed any more.
+    if (this.abort.signal.aborted || this.ctx.stopping?.aborted === true) return;
     const resumed: { topic: string; partitions: number[] }[] = [];
     for (const s of this.streams.values()) {
       if (!s.paused || s.failure !== undefined || s.rewinding || !this.hasRoom(s)) continue;
