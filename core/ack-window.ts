@@ -1,7 +1,8 @@
 /**
  * The batches one ordered stream of a receiver has in flight: a file, a Kafka partition, an S3
  * object. Every receiver needs the same three rules, so they live here once:
- * - backpressure: `send` returns only when fewer than `maxInFlight` batches await acknowledgement;
+ * - backpressure: `send` returns only when fewer than `maxInFlight` batches await acknowledgement,
+ *   and hands a batch over only when the receiver's byte bound across its streams has room;
  * - ordered checkpoints: `onAcknowledged` gets the furthest checkpoint whose batch, and every batch
  *   sent before it, was acknowledged (OrderedAcks): a checkpoint never passes a batch in flight;
  * - failure: the first rejection is kept in `failure`, and no later acknowledgement moves the
@@ -9,6 +10,7 @@
  *   its last checkpoint and calls `reset()` before reading again.
  */
 import type { Consumer } from './component';
+import { textBytes, type InFlightBytes } from './in-flight-bytes';
 import { OrderedAcks } from './ordered-acks';
 import type { LogRecord } from './record';
 
@@ -23,6 +25,8 @@ export class AckWindow<C> {
     private readonly maxInFlight: number,
     /** Called in order, each time the checkpoint moves. */
     private readonly onAcknowledged: (checkpoint: C) => void,
+    /** The receiver's bound across its streams, if it has one. */
+    private readonly bytes?: InFlightBytes,
   ) {}
 
   /** Batches sent and not yet settled. */
@@ -36,6 +40,10 @@ export class AckWindow<C> {
    * Resolves when there is room for another batch; never rejects (see `failure`).
    */
   async send(records: LogRecord[], checkpoint: C): Promise<void> {
+    const budget = records.length === 0 ? undefined : this.bytes;
+    const weight = budget === undefined ? 0 : textBytes(records);
+    // Before the batch goes: while it waits, its records are lines, not yet processed records.
+    if (budget !== undefined) await budget.acquire(weight);
     const acks = this.acks;
     const ticket = acks.begin(checkpoint);
     if (records.length === 0) {
@@ -45,7 +53,10 @@ export class AckWindow<C> {
     const p: Promise<void> = this.consumer.consume(records).then(
       () => this.advance(acks, acks.ack(ticket)),
       (err: unknown) => { if (acks === this.acks) this.failure ??= err; },
-    ).finally(() => { this.inFlight.delete(p); });
+    ).finally(() => {
+      this.inFlight.delete(p);
+      budget?.release(weight);
+    });
     this.inFlight.add(p);
     while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
   }

@@ -1,3 +1,4 @@
+import { maxBytesInFlightField } from '../../core/in-flight-bytes';
 import { bool, duration, int, object, oneOf, optional, size, str, url, type Infer, localPath } from '../../core/config/schema';
 
 /** SQS allows a long poll of at most 20 s and a visibility timeout of at most 12 h. */
@@ -50,6 +51,7 @@ export const awss3ReceiverConfig = {
     default: 2,
     min: 1,
   }),
+  max_bytes_in_flight: maxBytesInFlightField('objects', 'the next batch of an object waits its turn, in the order the objects came,'),
 };
 
 export type Awss3ReceiverConfig = Infer<typeof awss3ReceiverConfig>;

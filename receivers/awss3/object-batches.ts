@@ -21,7 +21,7 @@ export class ObjectBatches {
   count = 0;
 
   constructor(readonly source: string, private readonly ctx: ReadContext) {
-    this.window = new AckWindow<number>(ctx.consumer, ctx.maxBatchesInFlight, () => undefined);
+    this.window = new AckWindow<number>(ctx.consumer, ctx.maxBatchesInFlight, () => undefined, ctx.bytesInFlight);
   }
 
   /** False once the read should stop: shutdown, or a batch was not acknowledged. */

@@ -17,6 +17,7 @@ import type { Consumer } from '../../core/component';
 import { RetryableError, errorMessage } from '../../core/errors';
 import { hasGzipMagic } from '../../core/gzip';
 import { LineSplitter, type LineSink } from '../../core/line-splitter';
+import type { InFlightBytes } from '../../core/in-flight-bytes';
 import { newRecord, nowUnixNano } from '../../core/record';
 import type { ObjectRef } from './notification';
 import { ObjectBatches } from './object-batches';
@@ -29,6 +30,8 @@ export interface ReadContext {
   readonly component: string;
   readonly maxBatchSize: number;
   readonly maxBatchesInFlight: number;
+  /** The receiver's bound across the objects it reads at once. */
+  readonly bytesInFlight: InFlightBytes;
   readonly maxLogSize: number;
   /** Aborted at shutdown: the read stops and reports `failed` (nothing after it is acknowledged). */
   readonly signal: AbortSignal;

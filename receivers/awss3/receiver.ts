@@ -13,6 +13,7 @@ import { Backfill } from './backfill';
 import type { Awss3ReceiverConfig } from './config';
 import { KeyCheckpoint } from './key-checkpoint';
 import type { ObjectRef } from './notification';
+import { InFlightBytes } from '../../core/in-flight-bytes';
 import { readObject, type ReadContext, type ReadOutcome } from './object-reader';
 import { SqsPoller } from './sqs-poller';
 
@@ -29,8 +30,11 @@ export class Awss3Receiver implements Receiver {
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
   private lines = 0;
+  private readonly bytesInFlight: InFlightBytes;
 
   constructor(private readonly config: Awss3ReceiverConfig, private readonly ctx: CreateContext) {
+    this.bytesInFlight = new InFlightBytes(config.max_bytes_in_flight);
+    ctx.telemetry.gauge('awss3_bytes_in_flight', 'Bytes of event text handed to the pipeline and not yet acknowledged, across objects (bounded by max_bytes_in_flight).', () => this.bytesInFlight.bytes);
     const { s3 } = config;
     this.s3 = new S3Client({
       // S3 notifies only queues in the bucket's own region, so the queue URL names it too.
@@ -104,6 +108,7 @@ export class Awss3Receiver implements Receiver {
       component: this.ctx.id,
       maxBatchSize: this.config.max_batch_size,
       maxBatchesInFlight: this.config.max_batches_in_flight,
+      bytesInFlight: this.bytesInFlight,
       maxLogSize: this.config.max_log_size,
       signal: this.abort.signal,
       format: this.config.format,

@@ -1,3 +1,4 @@
+import { maxBytesInFlightField } from '../../core/in-flight-bytes';
 import { duration, int, list, oneOf, optional, size, str, type Infer, localPath } from '../../core/config/schema';
 
 /** Teleport keeps session recordings beside its audit log; they are not audit events. */
@@ -41,6 +42,7 @@ export const filelogReceiverConfig = {
     default: 2,
     min: 1,
   }),
+  max_bytes_in_flight: maxBytesInFlightField('files', 'the next batch of a file waits its turn, in the order the files came,'),
 };
 
 export type FilelogReceiverConfig = Infer<typeof filelogReceiverConfig>;

@@ -24,6 +24,7 @@ import type { FilelogReceiverConfig } from './config';
 import { discover, osMessage, type FoundFile } from './discovery';
 import { Reachability } from './reachability';
 import { continues, isGzip, isPrefixOf, readFingerprint, readFingerprintOfPath } from './fingerprint';
+import { InFlightBytes } from '../../core/in-flight-bytes';
 import { TrackedFile, type ReadContext } from './tracked-file';
 
 /** Retired identities kept for matching (copies, archives, restarts) and in the checkpoint file. */
@@ -37,6 +38,7 @@ export class FilelogReceiver implements Receiver {
   private readonly files = new Set<TrackedFile>();
   private readonly store: CheckpointStore;
   private readonly readContext: ReadContext;
+  private readonly bytesInFlight: InFlightBytes;
   private host: ReceiverHost | undefined;
   private stopping = false;
   private firstPoll = true;
@@ -60,14 +62,17 @@ export class FilelogReceiver implements Receiver {
     const storage = config.storage ?? componentStateDir(ctx.dataDir, ctx.id);
     this.store = new CheckpointStore(storage, ctx.id, () => this.checkpoints(), config.storage === undefined ? '--data-dir' : `receivers.${ctx.id}.storage`);
     this.reachability = new Reachability(config.include, ctx);
+    ctx.telemetry.gauge('filelog_bytes_in_flight', 'Bytes of event text handed to the pipeline and not yet acknowledged, across files (bounded by max_bytes_in_flight).', () => this.bytesInFlight.bytes);
     ctx.telemetry.gauge('filelog_files_followed', 'Files the filelog receiver is following now (found, opened or to be opened, not retired).', () => this.followed());
     this.done = new Promise<void>((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
     this.done.catch(() => undefined);
+    this.bytesInFlight = new InFlightBytes(config.max_bytes_in_flight);
     this.readContext = {
       consumer: { consume: (records) => this.host!.consumer.consume(records) },
       component: ctx.id,
       maxBatchSize: config.max_batch_size,
       maxBatchesInFlight: config.max_batches_in_flight,
+      bytesInFlight: this.bytesInFlight,
       maxLogSize: config.max_log_size,
       stopping: () => this.stopping,
       acknowledged: () => { void this.store.save(); },

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Consumer } from '../../core/component';
 import { AckWindow } from '../../core/ack-window';
+import type { InFlightBytes } from '../../core/in-flight-bytes';
 import { newRecord, nowUnixNano, type LogRecord } from '../../core/record';
 import { LineSplitter, type LineSink } from '../../core/line-splitter';
 
@@ -18,6 +19,8 @@ export interface ReadContext {
   readonly component: string;
   readonly maxBatchSize: number;
   readonly maxBatchesInFlight: number;
+  /** The receiver's bound across its files. */
+  readonly bytesInFlight: InFlightBytes;
   readonly maxLogSize: number;
   stopping(): boolean;
   /** The file's acknowledged position moved: persist it. */
@@ -100,7 +103,7 @@ export class TrackedFile implements LineSink {
       this.ackedOffset = reached.offset;
       this.ackedLine = reached.line;
       ctx.acknowledged(this);
-    });
+    }, ctx.bytesInFlight);
   }
 
   /** LineSink: a complete line. Blank lines are counted (line numbers stay true) but not sent. */

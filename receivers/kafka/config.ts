@@ -1,3 +1,4 @@
+import { maxBytesInFlightField } from '../../core/in-flight-bytes';
 import { bool, duration, int, list, object, oneOf, optional, size, str, type Infer, localPath } from '../../core/config/schema';
 
 export const tlsConfig = {
@@ -40,11 +41,7 @@ export const kafkaReceiverConfig = {
     default: 4,
     min: 1,
   }),
-  max_bytes_in_flight: size({
-    doc: 'Most bytes of event text awaiting acknowledgement across all partitions; beyond it a partition that has a batch in flight is paused until enough is acknowledged. The records made from that text take several times as much memory while they are processed and wait. This bound holds however many partitions are assigned; `max_batches_in_flight` alone allows that many batches per partition.',
-    default: '16MiB',
-    min: 1,
-  }),
+  max_bytes_in_flight: maxBytesInFlightField('partitions', 'a partition that has a batch in flight is paused'),
   encoding: oneOf(['json', 'json_lines'] as const, {
     doc: '`json`: each message value is one event. `json_lines`: a value holds events separated by newlines, as batching forwarders write. A gzip-compressed value is recognized by its magic bytes and inflated either way.',
     default: 'json',

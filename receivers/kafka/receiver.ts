@@ -22,6 +22,7 @@
 import { type Admin, type Consumer as KafkaConsumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { CreateContext, Receiver, ReceiverHost } from '../../core/component';
 import { LocatedError, errorMessage } from '../../core/errors';
+import { InFlightBytes, textBytes } from '../../core/in-flight-bytes';
 import { nowUnixNano, type LogRecord } from '../../core/record';
 import { backoffDelay, sleep } from '../../core/retry';
 import { connectionProblem, createKafka } from './client';
@@ -56,14 +57,14 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   private resolveDone!: () => void;
   private rejectDone!: (err: Error) => void;
   private records = 0;
-  /** Text of the records handed to the pipeline and not settled yet, across partitions (max_bytes_in_flight). */
-  private bytesInFlight = 0;
+  private readonly bytesInFlight: InFlightBytes;
   private joins = 0;
   /** Failed connects or crashes since the last group join: the backoff's attempt number. */
   private failures = 0;
   private healthy = false;
 
   constructor(private readonly config: KafkaReceiverConfig, private readonly ctx: CreateContext) {
+    this.bytesInFlight = new InFlightBytes(config.max_bytes_in_flight);
     this.decoder = new MessageDecoder({
       encoding: config.encoding, includeMetadata: config.include_metadata, maxLogSize: config.max_log_size, component: ctx.id,
     });
@@ -83,7 +84,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
       undecodable: t.counter('kafka_undecodable_batches_total', 'Compressed record batches that could not be decompressed; their messages were dead-lettered with their offsets.'),
       rewinds: t.counter('kafka_partition_rewinds_total', 'Times a partition was read again from its last acknowledged offset after a batch was not acknowledged.'),
     };
-    t.gauge('kafka_bytes_in_flight', 'Bytes of event text handed to the pipeline and not yet acknowledged, across partitions (bounded by max_bytes_in_flight).', () => this.bytesInFlight);
+    t.gauge('kafka_bytes_in_flight', 'Bytes of event text handed to the pipeline and not yet acknowledged, across partitions (bounded by max_bytes_in_flight).', () => this.bytesInFlight.bytes);
     t.labelledGauge('kafka_consumer_lag', 'Messages between the last acknowledged offset and the high watermark of the last fetch, per assigned partition.', byPartition, () => {
       const out = [];
       for (const s of this.streams.values()) {
@@ -300,16 +301,18 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   }
 
   private send(s: PartitionStream, records: LogRecord[], first: bigint, next: bigint): void {
-    let bytes = 0;
-    for (let i = 0; i < records.length; i++) bytes += records[i].raw.length;
-    this.bytesInFlight += bytes;
+    const bytes = textBytes(records);
+    this.bytesInFlight.add(bytes);
     s.send(records, first, next, bytes);
   }
 
-  /** Whether `s` may be handed another batch: one at least, then within both bounds. */
+  /**
+   * Whether `s` may be handed another batch: one at least (the fetch holds its messages anyway),
+   * then within both bounds. Partitions paused for room are resumed as batches settle (settled).
+   */
   private hasRoom(s: PartitionStream): boolean {
     const n = s.inFlight;
-    return n === 0 || (n < this.config.max_batches_in_flight && this.bytesInFlight < this.config.max_bytes_in_flight);
+    return n === 0 || (n < this.config.max_batches_in_flight && this.bytesInFlight.hasRoom);
   }
 
   private stream(topic: string, partition: number): PartitionStream {
@@ -330,7 +333,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   /** PartitionEvents */
   settled(s: PartitionStream, bytes: number): void {
     // A revoked partition's batches held their bytes until now all the same.
-    this.bytesInFlight -= bytes;
+    this.bytesInFlight.release(bytes);
     if (!s.revoked && s.failure !== undefined && s.inFlight === 0 && !s.rewinding) void this.rewind(s);
     this.resumeWhereRoom();
     if (!s.revoked) this.checkOnce();

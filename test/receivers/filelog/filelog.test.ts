@@ -216,4 +216,30 @@ describe('filelog receiver: follow mode and checkpoints', () => {
     assert.equal(c.maxInFlight, 3);
     assert.equal(exactlyOnce(c.lines, lines('a', 0, 2000)), undefined);
   });
+
+  it('max_bytes_in_flight bounds what awaits acknowledgement across files, read in turns; every line once', async () => {
+    const dir = tmpDir();
+    const expected: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ls = lines(`f${i}`, 0, 300);
+      append(path.join(dir, `day-${i}.log`), ls);
+      expected.push(...ls);
+    }
+    const batchBytes = lines('f0', 0, 50).join('').length;
+    const run = async (extra: Record<string, unknown>) => {
+      const c = new RecordingConsumer(10);
+      const r = createReceiver({ include: [path.join(dir, '*.log')], max_batch_size: 50, max_batches_in_flight: 2, storage: tmpDir(), ...extra });
+      await r.start({ consumer: c, once: true });
+      await r.drained();
+      await r.shutdown();
+      assert.equal(exactlyOnce(c.lines, expected), undefined);
+      return c.maxBytesInFlight;
+    };
+    const bound = 3 * batchBytes;
+    const bounded = await run({ max_bytes_in_flight: bound });
+    // One batch may cross the bound; no file waits behind it for more.
+    assert.ok(bounded <= bound + batchBytes + 100, `at most ${bound + batchBytes} bytes in flight with the bound, saw ${bounded}`);
+    const unbounded = await run({});
+    assert.ok(unbounded > bound + batchBytes + 100, `without it 12 files x 2 batches were in flight (${unbounded} bytes): the test can tell`);
+  });
 });

@@ -27,12 +27,18 @@ export class RecordingConsumer implements Consumer {
   failedCalls = 0;
   inFlight = 0;
   maxInFlight = 0;
+  /** Text of the records handed over and not yet answered, and its most. */
+  bytesInFlight = 0;
+  maxBytesInFlight = 0;
   constructor(public delayMs = 0) {}
 
   async consume(records: LogRecord[]): Promise<void> {
     this.calls++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const bytes = records.reduce((n, r) => n + r.raw.length, 0);
+    this.bytesInFlight += bytes;
+    this.maxBytesInFlight = Math.max(this.maxBytesInFlight, this.bytesInFlight);
     try {
       if (this.delayMs > 0) await delay(this.delayMs);
       if (this.failing) {
@@ -42,6 +48,7 @@ export class RecordingConsumer implements Consumer {
       for (const r of records) this.records.push(r);
     } finally {
       this.inFlight--;
+      this.bytesInFlight -= bytes;
     }
   }
 
