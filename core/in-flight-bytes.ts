@@ -12,10 +12,10 @@ import { size } from './config/schema';
 import type { LogRecord } from './record';
 
 /** The `max_bytes_in_flight` setting of a receiver whose streams are `streams` (files, objects...). */
-export function maxBytesInFlightField(streams: string, whenFull: string) {
+export function maxBytesInFlightField(streams: string, whenFull: string, defaultSize: string) {
   return size({
     doc: `Most bytes of event text awaiting acknowledgement across all ${streams} at once; beyond it ${whenFull} until enough is acknowledged. The records made from that text take several times as much memory while they are processed and wait; \`max_batches_in_flight\` alone allows that many batches per ${streams.replace(/s$/, '')}.`,
-    default: '16MiB',
+    default: defaultSize,
     min: 1,
   });
 }

@@ -51,7 +51,7 @@ export const awss3ReceiverConfig = {
     default: 2,
     min: 1,
   }),
-  max_bytes_in_flight: maxBytesInFlightField('objects', 'the next batch of an object waits its turn, in the order the objects came,'),
+  max_bytes_in_flight: maxBytesInFlightField('objects', 'the next batch of an object waits its turn, in the order the objects came,', '4MiB'),
 };
 
 export type Awss3ReceiverConfig = Infer<typeof awss3ReceiverConfig>;

@@ -42,7 +42,7 @@ export const filelogReceiverConfig = {
     default: 2,
     min: 1,
   }),
-  max_bytes_in_flight: maxBytesInFlightField('files', 'the next batch of a file waits its turn, in the order the files came,'),
+  max_bytes_in_flight: maxBytesInFlightField('files', 'a file hands over what it has read and waits before reading more', '4MiB'),
 };
 
 export type FilelogReceiverConfig = Infer<typeof filelogReceiverConfig>;

@@ -24,7 +24,6 @@ import type { FilelogReceiverConfig } from './config';
 import { discover, osMessage, type FoundFile } from './discovery';
 import { Reachability } from './reachability';
 import { continues, isGzip, isPrefixOf, readFingerprint, readFingerprintOfPath } from './fingerprint';
-import { InFlightBytes } from '../../core/in-flight-bytes';
 import { TrackedFile, type ReadContext } from './tracked-file';
 
 /** Retired identities kept for matching (copies, archives, restarts) and in the checkpoint file. */
@@ -38,7 +37,8 @@ export class FilelogReceiver implements Receiver {
   private readonly files = new Set<TrackedFile>();
   private readonly store: CheckpointStore;
   private readonly readContext: ReadContext;
-  private readonly bytesInFlight: InFlightBytes;
+  /** Files waiting for room under max_bytes_in_flight. */
+  private roomWaiters: (() => void)[] = [];
   private host: ReceiverHost | undefined;
   private stopping = false;
   private firstPoll = true;
@@ -62,22 +62,40 @@ export class FilelogReceiver implements Receiver {
     const storage = config.storage ?? componentStateDir(ctx.dataDir, ctx.id);
     this.store = new CheckpointStore(storage, ctx.id, () => this.checkpoints(), config.storage === undefined ? '--data-dir' : `receivers.${ctx.id}.storage`);
     this.reachability = new Reachability(config.include, ctx);
-    ctx.telemetry.gauge('filelog_bytes_in_flight', 'Bytes of event text handed to the pipeline and not yet acknowledged, across files (bounded by max_bytes_in_flight).', () => this.bytesInFlight.bytes);
+    ctx.telemetry.gauge('filelog_bytes_in_flight', 'Bytes read from files and not yet acknowledged, across files (bounded by max_bytes_in_flight).', () => this.heldBytes());
     ctx.telemetry.gauge('filelog_files_followed', 'Files the filelog receiver is following now (found, opened or to be opened, not retired).', () => this.followed());
     this.done = new Promise<void>((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
     this.done.catch(() => undefined);
-    this.bytesInFlight = new InFlightBytes(config.max_bytes_in_flight);
     this.readContext = {
-      consumer: { consume: (records) => this.host!.consumer.consume(records) },
+      // Once the file's own handlers ran (its checkpoint moved), files waiting for room look again.
+      consumer: { consume: (records) => this.host!.consumer.consume(records).finally(() => setImmediate(() => this.wakeRoomWaiters())) },
       component: ctx.id,
       maxBatchSize: config.max_batch_size,
       maxBatchesInFlight: config.max_batches_in_flight,
-      bytesInFlight: this.bytesInFlight,
       maxLogSize: config.max_log_size,
       stopping: () => this.stopping,
+      hasRoom: () => this.heldBytes() < config.max_bytes_in_flight,
+      roomChanged: () => new Promise<void>((resolve) => {
+        // Also after a poll interval: a change nothing signalled (a rewind) is seen all the same.
+        const timer = setTimeout(resolve, config.poll_interval);
+        this.roomWaiters.push(() => { clearTimeout(timer); resolve(); });
+      }),
       acknowledged: () => { void this.store.save(); },
       counted: (n) => { this.lines += n; },
     };
+  }
+
+  /** Lines the files hold read and unacknowledged, in bytes. */
+  private heldBytes(): number {
+    let bytes = 0;
+    for (const f of this.files) bytes += f.heldBytes;
+    return bytes;
+  }
+
+  private wakeRoomWaiters(): void {
+    const woken = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of woken) wake();
   }
 
   async start(host: ReceiverHost): Promise<void> {

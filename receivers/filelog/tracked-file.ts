@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Consumer } from '../../core/component';
 import { AckWindow } from '../../core/ack-window';
-import type { InFlightBytes } from '../../core/in-flight-bytes';
 import { newRecord, nowUnixNano, type LogRecord } from '../../core/record';
 import { LineSplitter, type LineSink } from '../../core/line-splitter';
 
@@ -19,10 +18,12 @@ export interface ReadContext {
   readonly component: string;
   readonly maxBatchSize: number;
   readonly maxBatchesInFlight: number;
-  /** The receiver's bound across its files. */
-  readonly bytesInFlight: InFlightBytes;
   readonly maxLogSize: number;
   stopping(): boolean;
+  /** Whether the receiver's files hold less than max_bytes_in_flight of lines read and unacknowledged. */
+  hasRoom(): boolean;
+  /** Resolves when a batch of any file settled, or after a while: time to check hasRoom again. */
+  roomChanged(): Promise<void>;
   /** The file's acknowledged position moved: persist it. */
   acknowledged(file: TrackedFile): void;
   /** Lines handed to the consumer, for progress. */
@@ -103,7 +104,18 @@ export class TrackedFile implements LineSink {
       this.ackedOffset = reached.offset;
       this.ackedLine = reached.line;
       ctx.acknowledged(this);
-    }, ctx.bytesInFlight);
+    });
+  }
+
+  /**
+   * Bytes of complete lines read and not yet acknowledged: lines not handed over yet, batches in
+   * flight. Not a partial line: it may never end, and what is counted here must be on its way to
+   * an acknowledgement (a file hands its lines over before it waits), or files could wait on
+   * each other for ever.
+   */
+  get heldBytes(): number {
+    const end = this.batchEnd.offset;
+    return end > this.ackedOffset ? end - this.ackedOffset : 0;
   }
 
   /** LineSink: a complete line. Blank lines are counted (line numbers stay true) but not sent. */
@@ -181,6 +193,11 @@ export class TrackedFile implements LineSink {
     const fd = this.fd!;
     const buf = Buffer.allocUnsafe(CHUNK_BYTES);
     while (!this.ctx.stopping() && this.window.failure === undefined) {
+      if (!this.ctx.hasRoom()) {
+        await this.waitForRoom();
+        continue;
+      }
+      // No await from the check to the read: files woken together each see the others' reads.
       const n = fs.readSync(fd, buf, 0, buf.length, this.readOffset);
       if (n === 0) return true;
       this.observed = nowUnixNano();
@@ -209,6 +226,10 @@ export class TrackedFile implements LineSink {
       for await (const chunk of gunzip as AsyncIterable<Buffer>) {
         if (this.ctx.stopping() || this.window.failure !== undefined) return false;
         const end = position + chunk.length;
+        if (end > this.readOffset && !this.ctx.hasRoom()) {
+          await this.waitForRoom();
+          if (this.ctx.stopping() || this.window.failure !== undefined) return false;
+        }
         if (end > this.readOffset) {
           // Before readOffset: already read (checkpoint or a plain file this archive was made from).
           const from = Math.max(0, this.readOffset - position);
@@ -225,6 +246,16 @@ export class TrackedFile implements LineSink {
       source.destroy();
       gunzip.destroy();
     }
+  }
+
+  /**
+   * The receiver's files hold max_bytes_in_flight: hands over what this file has read (so that
+   * its bytes are in flight, and will be acknowledged), then waits until there is room.
+   */
+  private async waitForRoom(): Promise<void> {
+    this.cut();
+    await this.sendReady();
+    while (!this.ctx.hasRoom() && !this.ctx.stopping() && this.window.failure === undefined) await this.ctx.roomChanged();
   }
 
   private async sendReady(): Promise<void> {

@@ -41,7 +41,7 @@ export const kafkaReceiverConfig = {
     default: 4,
     min: 1,
   }),
-  max_bytes_in_flight: maxBytesInFlightField('partitions', 'a partition that has a batch in flight is paused'),
+  max_bytes_in_flight: maxBytesInFlightField('partitions', 'a partition that has a batch in flight is paused', '16MiB'),
   encoding: oneOf(['json', 'json_lines'] as const, {
     doc: '`json`: each message value is one event. `json_lines`: a value holds events separated by newlines, as batching forwarders write. A gzip-compressed value is recognized by its magic bytes and inflated either way.',
     default: 'json',

@@ -217,7 +217,7 @@ describe('filelog receiver: follow mode and checkpoints', () => {
     assert.equal(exactlyOnce(c.lines, lines('a', 0, 2000)), undefined);
   });
 
-  it('max_bytes_in_flight bounds what awaits acknowledgement across files, read in turns; every line once', async () => {
+  it('max_bytes_in_flight bounds what the files hold read and unacknowledged, across files; every line once', async () => {
     const dir = tmpDir();
     const expected: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -226,6 +226,7 @@ describe('filelog receiver: follow mode and checkpoints', () => {
       expected.push(...ls);
     }
     const batchBytes = lines('f0', 0, 50).join('').length;
+    const fileBytes = fs.statSync(path.join(dir, 'day-11.log')).size;
     const run = async (extra: Record<string, unknown>) => {
       const c = new RecordingConsumer(10);
       const r = createReceiver({ include: [path.join(dir, '*.log')], max_batch_size: 50, max_batches_in_flight: 2, storage: tmpDir(), ...extra });
@@ -237,9 +238,9 @@ describe('filelog receiver: follow mode and checkpoints', () => {
     };
     const bound = 3 * batchBytes;
     const bounded = await run({ max_bytes_in_flight: bound });
-    // One batch may cross the bound; no file waits behind it for more.
-    assert.ok(bounded <= bound + batchBytes + 100, `at most ${bound + batchBytes} bytes in flight with the bound, saw ${bounded}`);
+    // A file reads on while the files hold less than the bound: one read (here a whole file) may cross it.
+    assert.ok(bounded <= bound + fileBytes, `at most ${bound + fileBytes} bytes in flight with the bound, saw ${bounded}`);
     const unbounded = await run({});
-    assert.ok(unbounded > bound + batchBytes + 100, `without it 12 files x 2 batches were in flight (${unbounded} bytes): the test can tell`);
+    assert.ok(unbounded > 2 * (bound + fileBytes), `without it 12 files x 2 batches were in flight (${unbounded} bytes): the test can tell`);
   });
 });
