@@ -1,7 +1,8 @@
 /**
  * A receiver's bound on what it has handed to its pipeline and not yet seen settle, in bytes of
- * event text, across all its streams (files, objects, partitions). Per-stream batch bounds alone
- * multiply with the streams: 40 daily files caught up at once held 40 times one file's batches.
+ * event text, across all its streams (S3 objects, Kafka partitions). Per-stream batch bounds alone
+ * multiply with the streams. (filelog bounds the lines its files hold read and unacknowledged
+ * instead, so that a file waits before reading: receivers/filelog/tracked-file.ts.)
  *
  * There is room while the bytes are under the bound, or while nothing is in flight at all, so a
  * batch larger than the bound still goes (alone) and the receiver never stalls. `acquire` checks

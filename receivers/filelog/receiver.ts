@@ -62,7 +62,7 @@ export class FilelogReceiver implements Receiver {
     const storage = config.storage ?? componentStateDir(ctx.dataDir, ctx.id);
     this.store = new CheckpointStore(storage, ctx.id, () => this.checkpoints(), config.storage === undefined ? '--data-dir' : `receivers.${ctx.id}.storage`);
     this.reachability = new Reachability(config.include, ctx);
-    ctx.telemetry.gauge('filelog_bytes_in_flight', 'Bytes read from files and not yet acknowledged, across files (bounded by max_bytes_in_flight).', () => this.heldBytes());
+    ctx.telemetry.gauge('filelog_bytes_in_flight', 'Bytes of complete lines read from files and not yet acknowledged, across files (bounded by max_bytes_in_flight).', () => this.heldBytes());
     ctx.telemetry.gauge('filelog_files_followed', 'Files the filelog receiver is following now (found, opened or to be opened, not retired).', () => this.followed());
     this.done = new Promise<void>((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
     this.done.catch(() => undefined);
