@@ -23,10 +23,10 @@ interface Scenario {
   rotateOnceSeen?: boolean;
 }
 
-async function run(s: Scenario, rounds = 6, perRound = 300): Promise<void> {
+async function runScenario(s: Scenario, extra: Record<string, unknown>, rounds = 6, perRound = 300): Promise<void> {
   const dir = tmpDir();
   const c = new RecordingConsumer(s.consumerDelayMs ?? 0);
-  const r = createReceiver({ include: s.include(dir), max_batch_size: 64, storage: path.join(dir, 'state') });
+  const r = createReceiver({ include: s.include(dir), max_batch_size: 64, storage: path.join(dir, 'state'), ...extra });
   await r.start({ consumer: c, once: false });
   const expected: string[] = [];
   let file = s.first(dir);
@@ -53,8 +53,13 @@ async function run(s: Scenario, rounds = 6, perRound = 300): Promise<void> {
   assert.equal(exactlyOnce(c.lines, expected), undefined);
 }
 
-describe('filelog receiver: rotation while following, every line exactly once', function () {
+// Each scenario also with files that may hold only ~3 KB (some 60 lines) read and unacknowledged between
+// them: files then hand over what they read and wait for room, through every kind of rotation.
+const BOUNDS: [string, Record<string, unknown>][] = [['', {}], [', under a 3 KB max_bytes_in_flight', { max_bytes_in_flight: 3000 }]];
+
+for (const [label, extra] of BOUNDS) describe(`filelog receiver: rotation while following, every line exactly once${label}`, function () {
   this.timeout(30_000);
+  const run = (s: Scenario) => runScenario(s, extra);
 
   it('rename rotation (x.log -> x.log.1 -> x.log.2, new x.log), rotated names included', () => run({
     include: (d) => [path.join(d, 'x.log*')],
@@ -154,7 +159,7 @@ describe('filelog receiver: rotation while following, every line exactly once', 
     const f = path.join(dir, 'x.log');
     append(f, lines('d', 0, 3000));
     const c = new RecordingConsumer(10);
-    const r = createReceiver({ include: [f], max_batch_size: 100, max_batches_in_flight: 1 });
+    const r = createReceiver({ include: [f], max_batch_size: 100, max_batches_in_flight: 1, ...extra });
     await r.start({ consumer: c, once: false });
     await waitFor('reading started', () => c.records.length > 0);
     fs.unlinkSync(f);
