@@ -53,8 +53,8 @@ async function runScenario(s: Scenario, extra: Record<string, unknown>, rounds =
   assert.equal(exactlyOnce(c.lines, expected), undefined);
 }
 
-// Each scenario also with files that may hold only ~3 KB (some 60 lines) read and unacknowledged between
-// them: files then hand over what they read and wait for room, through every kind of rotation.
+// Each scenario also with files that may hold only ~3 KB (some 60 lines) read and unacknowledged
+// between them: files then hand over what they read and wait for room, through every rotation.
 const BOUNDS: [string, Record<string, unknown>][] = [['', {}], [', under a 3 KB max_bytes_in_flight', { max_bytes_in_flight: 3000 }]];
 
 for (const [label, extra] of BOUNDS) describe(`filelog receiver: rotation while following, every line exactly once${label}`, function () {
