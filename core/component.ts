@@ -161,10 +161,9 @@ export interface ExporterFactory<S extends Shape = Shape> extends FactoryBase<S>
   /**
    * The exporter's per-record serialization. A pipeline whose exporters all have one encodes its
    * records for them itself, on its worker threads (`workers`) or right after its processors (when
-   * it has some), and
-   * drops the records' objects: they reach `export` with `encoded[<exporter id>]` set (see
-   * LogRecord.encoded), except records an encoder refused, which come whole. Undefined when the
-   * exporter has none for this config: it then gets whole records.
+   * it has some), and drops the records' objects: they reach `export` with `encoded[<exporter id>]`
+   * set (see LogRecord.encoded), except records an encoder refused, which come whole. Undefined
+   * when the exporter has none for this config: it then gets whole records.
    */
   createEncoder?(config: Infer<S>): RecordEncoder | undefined;
 }

@@ -66,9 +66,9 @@ export interface LogRecord {
   /**
    * The record as each exporter's encoder wrote it (by exporter id), set by a pipeline whose
    * exporters all have encoders: on its worker threads, or on the main thread right after its
-   * processors (when it has some). `event`, `panther` and `attributes` are then dropped (worker threads never send
-   * them back), so a record waiting for its exporters holds bytes, not objects. The bytes are
-   * valid until the pipeline's export of the record settles.
+   * processors (when it has some). `event`, `panther` and `attributes` are then dropped (worker
+   * threads never send them back), so a record waiting for its exporters holds bytes, not
+   * objects. The bytes are valid until the pipeline's export of the record settles.
    */
   encoded?: Readonly<Record<string, EncodedRecord>>;
 }

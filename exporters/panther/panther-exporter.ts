@@ -204,6 +204,7 @@ export class PantherExporter implements Exporter {
     if (parts === undefined) return encodeIsolated(this.encoder, records, this.ctx.id);
     const whole = records.filter((_, i) => parts[i] === undefined);
     const here = whole.length > 0 ? encodeIsolated(this.encoder, whole, this.ctx.id) : undefined;
+    const refusedHere = new Map(here?.failures.map((f) => [f.index, f]));
     const pieces: Uint8Array[] = [];
     const ends = new Int32Array(records.length);
     const keys = new Array<string>(records.length);
@@ -220,7 +221,7 @@ export class PantherExporter implements Exporter {
         const j = k++;
         bytes = here!.bytes.subarray(j === 0 ? 0 : here!.ends[j - 1], here!.ends[j]);
         keys[i] = here!.keys[j];
-        const failure = here!.failures.find((f) => f.index === j);
+        const failure = refusedHere.get(j);
         if (failure !== undefined) failures.push({ ...failure, index: i });
       }
       if (bytes.byteLength > 0) pieces.push(bytes);

@@ -3,7 +3,7 @@
  * `events.log` symlink Teleport keeps beside its dated files resolves to the same inode as its
  * target, so it is never read as a second file. Also what stood in the way: the globs that matched
  * nothing and the directories that could not be listed (with the OS error), which the glob library
- * would otherwise skip without a word.
+ * would otherwise skip without a word. And where a file found with `start_at: end` is read from.
  */
 import fs from 'node:fs';
 import fg from 'fast-glob';
@@ -92,5 +92,26 @@ async function isSymlink(p: string): Promise<boolean> {
     return (await fs.promises.lstat(p)).isSymbolicLink();
   } catch {
     return false;
+  }
+}
+
+/** Bytes scanned back from the end for `start_at: end`. */
+const END_SCAN_BYTES = 64 * 1024;
+
+/** Offset after the last newline, so `start_at: end` never starts inside a line. */
+export function endOfLastLine(f: FoundFile): number {
+  const length = Math.min(f.size, END_SCAN_BYTES);
+  const buf = Buffer.alloc(length);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(f.path, 'r');
+    const n = fs.readSync(fd, buf, 0, length, f.size - length);
+    const nl = buf.subarray(0, n).lastIndexOf(10);
+    if (nl >= 0) return f.size - length + nl + 1;
+    return f.size <= END_SCAN_BYTES ? 0 : f.size;
+  } catch {
+    return f.size;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

@@ -21,24 +21,22 @@ import { LocatedError, errorMessage } from '../../core/errors';
 import { sleep } from '../../core/retry';
 import { CheckpointStore, type Checkpoint } from './checkpoint-store';
 import type { FilelogReceiverConfig } from './config';
-import { discover, osMessage, type FoundFile } from './discovery';
+import { discover, endOfLastLine, osMessage, type FoundFile } from './discovery';
 import { Reachability } from './reachability';
 import { continues, isGzip, isPrefixOf, readFingerprint, readFingerprintOfPath } from './fingerprint';
+import { ReadRoom } from './read-room';
 import { TrackedFile, type ReadContext } from './tracked-file';
 
 /** Retired identities kept for matching (copies, archives, restarts) and in the checkpoint file. */
 const MAX_RETIRED = 4096;
 /** Delay before a file whose batch failed is read again. */
 const RETRY_DELAY_MS = 1000;
-/** Tail read to find the last complete line for `start_at: end`. */
-const END_SCAN_BYTES = 64 * 1024;
 
 export class FilelogReceiver implements Receiver {
   private readonly files = new Set<TrackedFile>();
   private readonly store: CheckpointStore;
   private readonly readContext: ReadContext;
-  /** Files waiting for room under max_bytes_in_flight. */
-  private roomWaiters: (() => void)[] = [];
+  private readonly room: ReadRoom;
   private host: ReceiverHost | undefined;
   private stopping = false;
   private firstPoll = true;
@@ -62,40 +60,23 @@ export class FilelogReceiver implements Receiver {
     const storage = config.storage ?? componentStateDir(ctx.dataDir, ctx.id);
     this.store = new CheckpointStore(storage, ctx.id, () => this.checkpoints(), config.storage === undefined ? '--data-dir' : `receivers.${ctx.id}.storage`);
     this.reachability = new Reachability(config.include, ctx);
-    ctx.telemetry.gauge('filelog_bytes_in_flight', 'Bytes of complete lines read from files and not yet acknowledged, across files (bounded by max_bytes_in_flight).', () => this.heldBytes());
+    const room = (this.room = new ReadRoom(this.files, config.max_bytes_in_flight, config.poll_interval));
+    ctx.telemetry.gauge('filelog_bytes_in_flight', 'Bytes of complete lines read from files and not yet acknowledged, across files (bounded by max_bytes_in_flight).', () => room.heldBytes);
     ctx.telemetry.gauge('filelog_files_followed', 'Files the filelog receiver is following now (found, opened or to be opened, not retired).', () => this.followed());
     this.done = new Promise<void>((resolve, reject) => { this.resolveDone = resolve; this.rejectDone = reject; });
     this.done.catch(() => undefined);
     this.readContext = {
-      // Once the file's own handlers ran (its checkpoint moved), files waiting for room look again.
-      consumer: { consume: (records) => this.host!.consumer.consume(records).finally(() => setImmediate(() => this.wakeRoomWaiters())) },
+      consumer: { consume: (records) => this.host!.consumer.consume(records).finally(() => room.settled()) },
       component: ctx.id,
       maxBatchSize: config.max_batch_size,
       maxBatchesInFlight: config.max_batches_in_flight,
       maxLogSize: config.max_log_size,
       stopping: () => this.stopping,
-      hasRoom: () => this.heldBytes() < config.max_bytes_in_flight,
-      roomChanged: () => new Promise<void>((resolve) => {
-        // Also after a poll interval: a change nothing signalled (a rewind) is seen all the same.
-        const timer = setTimeout(resolve, config.poll_interval);
-        this.roomWaiters.push(() => { clearTimeout(timer); resolve(); });
-      }),
+      hasRoom: () => room.hasRoom,
+      roomChanged: () => room.changed(),
       acknowledged: () => { void this.store.save(); },
       counted: (n) => { this.lines += n; },
     };
-  }
-
-  /** Lines the files hold read and unacknowledged, in bytes. */
-  private heldBytes(): number {
-    let bytes = 0;
-    for (const f of this.files) bytes += f.heldBytes;
-    return bytes;
-  }
-
-  private wakeRoomWaiters(): void {
-    const woken = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const wake of woken) wake();
   }
 
   async start(host: ReceiverHost): Promise<void> {
@@ -396,23 +377,5 @@ export class FilelogReceiver implements Receiver {
       });
     }
     return out;
-  }
-}
-
-/** Offset after the last newline, so `start_at: end` never starts inside a line. */
-function endOfLastLine(f: FoundFile): number {
-  const length = Math.min(f.size, END_SCAN_BYTES);
-  const buf = Buffer.alloc(length);
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(f.path, 'r');
-    const n = fs.readSync(fd, buf, 0, length, f.size - length);
-    const nl = buf.subarray(0, n).lastIndexOf(10);
-    if (nl >= 0) return f.size - length + nl + 1;
-    return f.size <= END_SCAN_BYTES ? 0 : f.size;
-  } catch {
-    return f.size;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }

@@ -32,6 +32,7 @@ import type { KafkaReceiverConfig } from './config';
 import { MessageDecoder } from './message-decoder';
 import { OnceTracker } from './once';
 import { PartitionStream, type PartitionEvents } from './partition';
+import { kafkaTelemetry, type KafkaCounters } from './telemetry';
 
 /** Upper bound of the backoff before a failed partition is read again. */
 const MAX_BACKOFF_MS = 30_000;
@@ -44,7 +45,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
   private readonly abort = new AbortController();
   private readonly streams = new Map<string, PartitionStream>();
   private readonly decoder: MessageDecoder;
-  private readonly counters;
+  private readonly counters: KafkaCounters;
   private readonly committer: Committer;
   private kafka: Kafka | undefined;
   private consumer: KafkaConsumer | undefined;
@@ -68,33 +69,7 @@ export class KafkaReceiver implements Receiver, PartitionEvents {
     this.decoder = new MessageDecoder({
       encoding: config.encoding, includeMetadata: config.include_metadata, maxLogSize: config.max_log_size, component: ctx.id,
     });
-    const t = ctx.telemetry;
-    const byPartition = ['topic', 'partition'] as const;
-    this.counters = {
-      records: t.labelledCounter('kafka_records_total', 'Records read from Kafka and handed to the pipeline, per topic and partition.', byPartition),
-      commits: t.counter('kafka_commits_total', 'Offset commits (each may cover several partitions).'),
-      committedPartitions: t.counter('kafka_partition_commits_total', 'Partition offsets committed.'),
-      rebalances: t.counter('kafka_rebalances_total', 'Group joins after the first (rebalances this member took part in).'),
-      revoked: t.counter('kafka_partitions_revoked_total', 'Partitions this member lost in a rebalance.'),
-      abandoned: t.counter('kafka_batches_abandoned_total', 'Batches still in flight when their partition was revoked: not committed, read again by the new owner.'),
-      paused: t.counter('kafka_partition_pauses_total', 'Times a partition was paused because max_batches_in_flight batches awaited acknowledgement, max_bytes_in_flight was reached, or a batch failed.'),
-      restarts: t.counter('kafka_consumer_restarts_total', 'Times the consumer was created again after kafkajs gave up on a non-retriable error.'),
-      crashes: t.counter('kafka_consumer_crashes_total', 'Times kafkajs reported the consumer crashed (it restarts it itself after a retriable error; the receiver does after the others).'),
-      connectFailures: t.counter('kafka_connect_failures_total', 'Failed attempts to connect to the brokers (unreachable, TLS refused, SASL authentication failed); retried with backoff.'),
-      undecodable: t.counter('kafka_undecodable_batches_total', 'Compressed record batches that could not be decompressed; their messages were dead-lettered with their offsets.'),
-      rewinds: t.counter('kafka_partition_rewinds_total', 'Times a partition was read again from its last acknowledged offset after a batch was not acknowledged.'),
-    };
-    t.gauge('kafka_bytes_in_flight', 'Bytes of event text handed to the pipeline and not yet acknowledged, across partitions (bounded by max_bytes_in_flight).', () => this.bytesInFlight.bytes);
-    t.labelledGauge('kafka_consumer_lag', 'Messages between the last acknowledged offset and the high watermark of the last fetch, per assigned partition.', byPartition, () => {
-      const out = [];
-      for (const s of this.streams.values()) {
-        const at = s.acked ?? s.sent;
-        if (s.highWatermark !== undefined && at !== undefined) {
-          out.push({ labels: { topic: s.topic, partition: String(s.partition) }, value: Number(s.highWatermark > at ? s.highWatermark - at : 0n) });
-        }
-      }
-      return out;
-    });
+    this.counters = kafkaTelemetry(ctx.telemetry, this.streams, this.bytesInFlight);
     this.committer = new Committer(
       { commitOffsets: (offsets) => this.consumer!.commitOffsets(offsets) },
       () => this.streams.values(),
