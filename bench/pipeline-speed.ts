@@ -2,12 +2,14 @@
  * The whole pipeline stage by stage, against the floor, in one run: `filelog → otlphttp` (proto,
  * gzip) with no processors, then `schema`, `indicators` and `ecs` added one at a time, then the
  * full pipeline on `workers: 2`; then the first and the full pipeline again with the backend
- * answering each request 200 ms late (what memory does while requests wait). Each row is the real
- * CLI in a fresh process (`--once`): events/s, events per CPU-second and peak RSS, and both ratios
- * to the floor (read + JSON.parse + JSON.stringify of the same lines in one process). The floor is
- * measured again right before each row and the row is compared with that one: on a machine shared
- * with other work, the load drifts within a run, and a ratio to a floor taken minutes earlier
- * would measure the drift.
+ * answering each request 200 ms late (what memory does while requests wait); then what V8 flags
+ * trade (a larger young generation, V8's default inlining budget). Each row is the real CLI in a
+ * fresh process (`--once`): events/s, events per CPU-second and peak RSS, both ratios to the floor
+ * (read + JSON.parse + JSON.stringify of the same lines in one process), and the main thread's
+ * share of the CPU time (the rest: gzip and file I/O on libuv's pool, V8's GC helpers and
+ * optimizing compiler). The floor is measured again right before each row and the row is compared
+ * with that one: on a machine shared with other work, the load drifts within a run, and a ratio
+ * to a floor taken minutes earlier would measure the drift.
  *
  * Input: event shapes of every type in the catalogue (bench/lib/catalogue.ts). The sink
  * (bench/otlphttp-sink.ts) runs in a process of its own so its CPU is not charged; after each row
@@ -18,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './lib/generate';
 import { generateCatalogueFile } from './lib/catalogue';
-import { measure, type Measurement } from './lib/measure';
+import { measure, NODE_FLAGS, type Measurement } from './lib/measure';
 import { startSink } from './lib/otlp-sink';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -51,9 +53,17 @@ const ROWS: Row[] = [
   { name: 'bare-slow', label: 'filelog→otlphttp, backend 200 ms', processors: [], workers: 0, delayMs: 200 },
   { name: 'full-slow', label: 'full pipeline, backend 200 ms', processors: FULL, workers: 0, delayMs: 200 },
   // What the young generation's size trades: memory against CPU (both floor and row run with it).
-  { name: 'bare-ss32', label: 'filelog→otlphttp, semi-space 32 MB', processors: [], workers: 0, delayMs: 0, flags: ['--max-semi-space-size=32'] },
-  { name: 'full-ss32', label: 'full pipeline, semi-space 32 MB', processors: FULL, workers: 0, delayMs: 0, flags: ['--max-semi-space-size=32'] },
+  { name: 'bare-ss32', label: 'filelog→otlphttp, semi-space 32 MB', processors: [], workers: 0, delayMs: 0, flags: withFlag('--max-semi-space-size=32') },
+  { name: 'full-ss32', label: 'full pipeline, semi-space 32 MB', processors: FULL, workers: 0, delayMs: 0, flags: withFlag('--max-semi-space-size=32') },
+  // What the launcher's smaller TurboFan inlining budget saves (bin/teleport-otel.js says why).
+  { name: 'full-inline920', label: 'full pipeline, V8\'s default inlining', processors: FULL, workers: 0, delayMs: 0, flags: withFlag('--max-inlined-bytecode-size-cumulative=920') },
 ];
+
+/** NODE_FLAGS with `flag` in place of the one of the same name. */
+function withFlag(flag: string): string[] {
+  const name = flag.split('=')[0];
+  return [...NODE_FLAGS.filter((f) => f.split('=')[0] !== name), flag];
+}
 
 /** One row: the pipeline's figures, and its ratios to the floor taken right before it. */
 function line(m: Measurement, floor: Measurement): string {
@@ -62,11 +72,12 @@ function line(m: Measurement, floor: Measurement): string {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   return [m.name.padEnd(36), n(perSec(m)).padStart(9), n(perCpu(m)).padStart(12), `${m.maxRssMb.toFixed(0)} MB`.padStart(8),
     n(perCpu(floor)).padStart(12), `${floor.maxRssMb.toFixed(0)} MB`.padStart(9),
-    (perSec(m) / perSec(floor)).toFixed(2).padStart(10), (perCpu(m) / perCpu(floor)).toFixed(2).padStart(9)].join(' ');
+    (perSec(m) / perSec(floor)).toFixed(2).padStart(10), (perCpu(m) / perCpu(floor)).toFixed(2).padStart(9),
+    (m.mainCpuMs === undefined ? '-' : `${Math.round((100 * m.mainCpuMs) / m.cpuMs)}%`).padStart(11)].join(' ');
 }
 
 const HEAD = ['scenario'.padEnd(36), 'events/s'.padStart(9), 'events/cpu-s'.padStart(12), 'peak RSS'.padStart(8),
-  'floor ev/cpu-s'.padStart(12), 'floor RSS'.padStart(9), 'wall/floor'.padStart(10), 'cpu/floor'.padStart(9)].join(' ');
+  'floor ev/cpu-s'.padStart(12), 'floor RSS'.padStart(9), 'wall/floor'.padStart(10), 'cpu/floor'.padStart(9), 'main thread'.padStart(11)].join(' ');
 
 function config(row: Row, url: string): string {
   const file = path.join(dir, `speed-${row.name}.yaml`);

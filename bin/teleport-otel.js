@@ -1,10 +1,15 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=16 --max-inlined-bytecode-size-cumulative=300
 'use strict';
 // Thin launcher: the CLI is compiled by `npm ci` (prepare) or `npm run build`; it runs with the
 // distribution's components (components.ts), the one list of factories.
 // --max-semi-space-size=16 (in the shebang, `npm start` and the Docker image): a young generation
 // that holds a few batches, so their records die young. Now that pipelines keep encoded bytes rather
 // than records while they wait, 32 MB buys no CPU and costs ~30 MB of peak RSS (bench/pipeline-speed.ts).
+// --max-inlined-bytecode-size-cumulative=300 (V8's default: 920): TurboFan inlines less into each
+// function it optimizes. A backfill over every event type optimizes ~170 functions, several per
+// type, and the compiler's threads then took ~430 ms of a ~5 s full-pipeline run; with less
+// inlining they take ~200 ms less and the optimized code runs as fast (bench/pipeline-speed.ts,
+// row "V8's default inlining"). The same flags everywhere: test/cli/node-flags.test.ts.
 const path = require('node:path');
 const fs = require('node:fs');
 const dist = path.join(__dirname, '..', 'dist');

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { NODE_FLAGS } from '../../bench/lib/measure';
 import { registry } from '../../components';
 import { loadConfigFile } from '../../core/config/load';
 import type { OtlpHttpExporterConfig } from '../../exporters/otlphttp/config';
@@ -60,6 +62,22 @@ describe('docker image (docker/Dockerfile)', () => {
     assert.ok(entrypoint.some((a) => a.endsWith('bin/teleport-otel.js')));
     assert.deepEqual(cmd, ['run', '-c', '/etc/teleport-otel/pipeline.yaml']);
     assert.ok(ops(runtime, 'COPY').some((c) => c.text === 'docker/pipeline.yaml /etc/teleport-otel/pipeline.yaml'));
+  });
+
+  it('runs node with the V8 flags of the launcher, `npm start` and the benches, which this node accepts', () => {
+    const entrypoint = ops(runtime, 'ENTRYPOINT')[0].json!;
+    const image = entrypoint.slice(1, entrypoint.findIndex((a) => a.endsWith('bin/teleport-otel.js')));
+    const shebang = fs.readFileSync('bin/teleport-otel.js', 'utf8').split('\n')[0];
+    const launcher = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(shebang)?.[1].trim().split(' ');
+    const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    const npmStart = /^node((?: --\S+)*) bin\/teleport-otel\.js /.exec(start)?.[1].trim().split(' ');
+    assert.ok(image.length > 0, 'the image passes V8 flags');
+    assert.deepEqual(launcher, image, 'the launcher\'s shebang');
+    assert.deepEqual(npmStart, image, '`npm start`');
+    assert.deepEqual(NODE_FLAGS, image, 'the benches (bench/lib/measure.ts)');
+    const run = spawnSync(process.execPath, [...image, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stderr, '', 'no flag is unknown to this node');
   });
 
   it('validates its pipeline with only the image\'s environment variables set', () => {
