@@ -4,7 +4,7 @@ import type { Consumer } from '../../../core/component';
 import { parseShape } from '../../../core/config/schema';
 import { RetryableError } from '../../../core/errors';
 import type { LogRecord } from '../../../core/record';
-import { silentLogger } from '../../../core/telemetry/logger';
+import { silentLogger, type Logger } from '../../../core/telemetry/logger';
 import { testTelemetry } from '../../../core/telemetry/metrics';
 import { filelogReceiverFactory } from '../../../receivers/filelog/factory';
 import type { FilelogReceiver } from '../../../receivers/filelog/receiver';
@@ -12,11 +12,11 @@ import { delay, tmpDir } from '../../support/service';
 
 export { delay, tmpDir };
 
-export function createReceiver(config: Record<string, unknown>, id = 'filelog'): FilelogReceiver {
+export function createReceiver(config: Record<string, unknown>, id = 'filelog', logger: Logger = silentLogger): FilelogReceiver {
   const errors: string[] = [];
   const parsed = parseShape(filelogReceiverFactory.configShape, { poll_interval: '20ms', ...config }, 'receivers.filelog', errors);
   if (parsed === undefined) throw new Error(errors.join('\n'));
-  return filelogReceiverFactory.create(parsed, { id, logger: silentLogger, telemetry: testTelemetry(id), dataDir: tmpDir() }) as FilelogReceiver;
+  return filelogReceiverFactory.create(parsed, { id, logger, telemetry: testTelemetry(id), dataDir: tmpDir() }) as FilelogReceiver;
 }
 
 /** Acknowledges after `delayMs`; while `failing` is true every call fails as a retryable error would. */

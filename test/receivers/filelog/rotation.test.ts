@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { createLogger } from '../../../core/telemetry/logger';
 import { append, createReceiver, delay, exactlyOnce, lines, RecordingConsumer, tmpDir, waitFor } from './helpers';
 
 interface Scenario {
@@ -26,7 +27,10 @@ interface Scenario {
 async function runScenario(s: Scenario, extra: Record<string, unknown>, rounds = 6, perRound = 300): Promise<void> {
   const dir = tmpDir();
   const c = new RecordingConsumer(s.consumerDelayMs ?? 0);
-  const r = createReceiver({ include: s.include(dir), max_batch_size: 64, storage: path.join(dir, 'state'), ...extra });
+  // The receiver's own account (which file it read from where, what it retired), for a failure to show.
+  const log: string[] = [];
+  const logger = createLogger({ level: 'debug', write: (line) => log.push(line.split(dir).join('<dir>')) });
+  const r = createReceiver({ include: s.include(dir), max_batch_size: 64, storage: path.join(dir, 'state'), ...extra }, 'filelog', logger);
   await r.start({ consumer: c, once: false });
   const expected: string[] = [];
   let file = s.first(dir);
@@ -45,12 +49,26 @@ async function runScenario(s: Scenario, extra: Record<string, unknown>, rounds =
         await delay(3 + (i % 7));
       }
     }
-    await waitFor(`${expected.length} lines`, () => c.records.length >= expected.length, 15_000);
+    await waitFor(`${expected.length} lines`, () => c.records.length >= expected.length, 15_000)
+      .catch((err: Error) => { throw new Error(`${err.message}: ${diagnosis(c.lines, expected, dir, log)}`); });
     await delay(150); // let duplicates, if any, arrive
   } finally {
     await r.shutdown();
   }
-  assert.equal(exactlyOnce(c.lines, expected), undefined);
+  assert.equal(exactlyOnce(c.lines, expected), undefined, diagnosis(c.lines, expected, dir, log));
+}
+
+/** What arrived of each round, the files left, and the receiver's last log lines. */
+function diagnosis(got: string[], expected: string[], dir: string, log: string[]): string {
+  const arrived = new Set(got);
+  const missing = new Map<string, number>();
+  for (const l of expected) {
+    if (arrived.has(l)) continue;
+    const round = (JSON.parse(l) as { uid: string }).uid.split('-')[0];
+    missing.set(round, (missing.get(round) ?? 0) + 1);
+  }
+  const files = fs.readdirSync(dir).map((f) => `${f} (${fs.statSync(path.join(dir, f)).size} B)`);
+  return `${exactlyOnce(got, expected)}; missing by round ${JSON.stringify(Object.fromEntries(missing))}; files ${files.join(', ')}\n  ${log.slice(-40).join('\n  ')}`;
 }
 
 // Each scenario also with files that may hold only ~3 KB (some 60 lines) read and unacknowledged
