@@ -8,8 +8,9 @@
 // --max-inlined-bytecode-size-cumulative=300 (V8's default: 920): TurboFan inlines less into each
 // function it optimizes. A backfill over every event type optimizes ~170 functions, several per
 // type, and the compiler's threads then took ~430 ms of a ~5 s full-pipeline run; with less
-// inlining they take ~200 ms less and the optimized code runs as fast (bench/pipeline-speed.ts,
-// row "V8's default inlining"). The same flags everywhere: test/cli/node-flags.test.ts.
+// inlining they take ~200 ms less and the main thread is no slower (paired runs; the row "V8's
+// default inlining" of bench/pipeline-speed.ts). test/docker/image.test.ts keeps the flags here,
+// in `npm start`, in the Docker image and in the benches the same.
 const path = require('node:path');
 const fs = require('node:fs');
 const dist = path.join(__dirname, '..', 'dist');
