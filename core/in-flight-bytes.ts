@@ -7,7 +7,8 @@
  * There is room while the bytes are under the bound, or while nothing is in flight at all, so a
  * batch larger than the bound still goes (alone) and the receiver never stalls. `acquire` checks
  * and counts in one step, so streams woken together cannot all pass on the same room; waiters are
- * woken one at a time, in the order they came, each passing the turn on while room is left.
+ * let through in the order they came, each counted before the next is looked at, and a batch that
+ * arrives while others wait queues behind them.
  */
 import { size } from './config/schema';
 import type { LogRecord } from './record';
@@ -23,7 +24,8 @@ export function maxBytesInFlightField(streams: string, whenFull: string, default
 
 export class InFlightBytes {
   private used = 0;
-  private readonly waiters: (() => void)[] = [];
+  /** Waiting batches, first come first served: each is counted as it is let through. */
+  private readonly waiters: { readonly bytes: number; readonly go: () => void }[] = [];
 
   constructor(readonly max: number) {}
 
@@ -40,21 +42,24 @@ export class InFlightBytes {
     this.used += bytes;
   }
 
-  /** Waits for room, then counts `bytes`. */
+  /** Waits for room behind the batches already waiting, then counts `bytes`. */
   async acquire(bytes: number): Promise<void> {
-    while (!this.hasRoom) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.used += bytes;
-    this.wakeIfRoom();
+    if (this.waiters.length === 0 && this.hasRoom) {
+      this.used += bytes;
+      return;
+    }
+    await new Promise<void>((go) => this.waiters.push({ bytes, go }));
   }
 
   /** Bytes that settled (acknowledged or failed). */
   release(bytes: number): void {
     this.used -= bytes;
-    this.wakeIfRoom();
-  }
-
-  private wakeIfRoom(): void {
-    if (this.waiters.length > 0 && this.hasRoom) this.waiters.shift()!();
+    // Counted here, in order, so a batch that arrives meanwhile cannot pass the ones waiting.
+    while (this.waiters.length > 0 && this.hasRoom) {
+      const next = this.waiters.shift()!;
+      this.used += next.bytes;
+      next.go();
+    }
   }
 }
 

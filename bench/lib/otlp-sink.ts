@@ -20,7 +20,7 @@ export interface BenchSink {
  * A request on a connection of its own: the parent may block in spawnSync while a scenario runs,
  * so a kept-alive socket would be found closed by the sink's keep-alive timeout only when reused.
  */
-export function request(url: string, method: string): Promise<string> {
+function request(url: string, method: string): Promise<string> {
   return new Promise((resolve, reject) => {
     http.request(url, { method, agent: false }, (res) => {
       let body = '';

@@ -40,4 +40,21 @@ describe('InFlightBytes', () => {
     b.release(60);
     assert.equal(b.bytes, 0);
   });
+
+  it('a batch that arrives as room frees up queues behind the ones already waiting', async () => {
+    const b = new InFlightBytes(100);
+    await b.acquire(100);
+    const order: string[] = [];
+    const waiting = [b.acquire(60).then(() => order.push('a')), b.acquire(60).then(() => order.push('b'))];
+    await tick();
+    b.release(100);
+    // Right after the release, before the waiters run: the newcomer must not take their room.
+    waiting.push(b.acquire(10).then(() => order.push('late')));
+    await tick();
+    assert.deepEqual(order, ['a', 'b'], 'the late one waits: a and b hold 120 bytes');
+    b.release(60);
+    await Promise.all(waiting);
+    assert.deepEqual(order, ['a', 'b', 'late']);
+    assert.equal(b.bytes, 70);
+  });
 });

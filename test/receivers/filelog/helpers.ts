@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Consumer } from '../../../core/component';
 import { parseShape } from '../../../core/config/schema';
 import { RetryableError } from '../../../core/errors';
+import { textBytes } from '../../../core/in-flight-bytes';
 import type { LogRecord } from '../../../core/record';
 import { silentLogger, type Logger } from '../../../core/telemetry/logger';
 import { testTelemetry } from '../../../core/telemetry/metrics';
@@ -36,7 +37,7 @@ export class RecordingConsumer implements Consumer {
     this.calls++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    const bytes = records.reduce((n, r) => n + r.raw.length, 0);
+    const bytes = textBytes(records);
     this.bytesInFlight += bytes;
     this.maxBytesInFlight = Math.max(this.maxBytesInFlight, this.bytesInFlight);
     try {

@@ -14,7 +14,6 @@ import { completeLines } from '../../support/output-file';
 const BATCH = 50;
 const IN_FLIGHT = 2;
 
-const outputLines = completeLines;
 
 function checkpointOffset(storage: string): number {
   const file = path.join(storage, 'filelog.checkpoints.json');
@@ -70,13 +69,13 @@ service:
     const kills = 4;
     for (let k = 0; k < kills; k++) {
       const child = startChild(config, path.join(dir, 'data'));
-      const before = outputLines(output).length;
+      const before = completeLines(output).length;
       // Wait until this run has exported something, then kill at a random moment.
-      await waitFor('output from the child', () => outputLines(output).length > before + BATCH, 20_000);
+      await waitFor('output from the child', () => completeLines(output).length > before + BATCH, 20_000);
       await delay(50 + Math.floor(Math.random() * 400));
       child.kill('SIGKILL');
       await exited(child);
-      const all = outputLines(output);
+      const all = completeLines(output);
       const endCheckpoint = checkpointOffset(storage);
       segments.push({ startCheckpoint, lines: all.slice(before), endCheckpoint });
       startCheckpoint = endCheckpoint;
@@ -85,14 +84,14 @@ service:
     await writer;
     // A last run reads to the end; SIGTERM drains and checkpoints.
     const child = startChild(config, path.join(dir, 'data'));
-    const before = outputLines(output).length;
+    const before = completeLines(output).length;
     const expected = lines('k', 0, written);
-    await waitFor('every line', () => new Set(outputLines(output)).size >= expected.length, 30_000);
+    await waitFor('every line', () => new Set(completeLines(output)).size >= expected.length, 30_000);
     child.kill('SIGTERM');
     await exited(child);
-    segments.push({ startCheckpoint, lines: outputLines(output).slice(before), endCheckpoint: checkpointOffset(storage) });
+    segments.push({ startCheckpoint, lines: completeLines(output).slice(before), endCheckpoint: checkpointOffset(storage) });
 
-    const out = outputLines(output);
+    const out = completeLines(output);
     const seen = new Set(out);
     assert.deepEqual(expected.filter((l) => !seen.has(l)), [], 'lines lost');
     assert.equal(seen.size, expected.length, 'unexpected lines in the output');
